@@ -1,0 +1,82 @@
+/*
+ * graph.h - the logical job graph: nodes (sources and operators) and edges,
+ * as built by the C API (and later the SQL planner), plus job configuration.
+ * The runtime (runtime.c) turns it into tasks: chains of operators connected
+ * by forward edges at equal parallelism run as one task per subtask; every
+ * other edge becomes bounded channels between tasks.
+ *
+ * The graph owns its nodes, their factory arguments and schemas.
+ */
+#ifndef SL_GRAPH_H
+#define SL_GRAPH_H
+
+#include "ops/op.h"
+
+typedef enum slnode_kind { SLNODE_SOURCE = 1, SLNODE_OP } slnode_kind;
+
+typedef enum slpart {
+    SLPART_FORWARD = 0, /* subtask i -> subtask i (same parallelism), else rebalance */
+    SLPART_HASH,        /* by key group of the edge's key */
+    SLPART_REBALANCE,   /* round robin */
+} slpart;
+
+typedef struct sledge {
+    int from, from_port; /* node index, output port */
+    int to, to_input;    /* node index, logical input */
+    slpart part;
+    slkeyspec key; /* for SLPART_HASH: key columns of the from-port schema */
+} sledge;
+
+typedef struct slnode {
+    char *name; /* owned: shown in plans and metrics */
+    slnode_kind kind;
+    slop_factory op_new;         /* SLNODE_OP */
+    slsource_factory source_new; /* SLNODE_SOURCE */
+    void *arg;                   /* owned via arg_free */
+    void (*arg_free)(void *arg);
+    sl_schema *out[SL_MAX_PORTS]; /* ref: schema of each output port (NULL: none) */
+    int parallelism;              /* 0 = the job default */
+    int n_inputs;
+    bool chainable; /* may run in its predecessor's task (one input, stateless) */
+    bool keyed;     /* needs keyed state */
+} slnode;
+
+typedef struct slconf {
+    int parallelism;
+    uint32_t batch_rows;
+    uint32_t channel_cap;
+    int n_key_groups;
+    int64_t idle_timeout_us; /* 0 = sources never turn idle */
+    int64_t state_ttl_us;    /* 0 = never */
+    bool processing_time;
+    char *dead_letter_path; /* owned; NULL or "-" = stderr */
+    slclock clock;
+} slconf;
+
+typedef struct slgraph {
+    slnode **nodes; /* owned */
+    int n_nodes;
+    size_t cap_nodes;
+    sledge *edges; /* owned */
+    int n_edges;
+    size_t cap_edges;
+    slconf conf;
+} slgraph;
+
+void slgraph_init(slgraph *g);
+void slgraph_free(slgraph *g);
+/* Add a node; the graph takes `arg` (freed with arg_free) and refs schemas. */
+int slgraph_add_node(slgraph *g, slnode *n);
+void slgraph_add_edge(slgraph *g, const sledge *e);
+
+/* Run-time control and counters shared between the runtime and the API. */
+typedef struct slrun_ctl {
+    int stop;           /* atomic: set to 1 to stop the job */
+    slopmetrics totals; /* aggregated: sources' rows_in, sinks' rows_out, ... */
+} slrun_ctl;
+
+/* Run the graph to completion (all sources ended) or until ctl->stop is set.
+ * Thread: the caller's; worker threads are started and joined inside. */
+sl_err slrt_run(slgraph *g, slrun_ctl *ctl);
+
+#endif /* SL_GRAPH_H */

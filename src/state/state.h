@@ -1,0 +1,109 @@
+/*
+ * state.h - the keyed state backend interface.
+ *
+ * A backend instance (slstate) holds the state of one operator subtask. It has
+ * named tables (slkv); a table maps (namespace, key) to a value. The key is
+ * bytes (an encoded row key, see slkey_encode); the namespace is a uint64 (a
+ * window's end or slice, a timer domain, 0 for plain per-key state); `kg` is
+ * the key group of the key, so snapshots can be split by key group when a job
+ * is restored with another parallelism.
+ *
+ * Tables with a fixed value size (val_size > 0) support slkv_upsert, which
+ * returns a pointer to the value in place: for the memory backend that pointer
+ * stays valid until the entry is removed or the table is dropped; a backend
+ * that stores bytes elsewhere (RocksDB) hands out a cached copy and writes it
+ * back at slkv_release. Operators therefore always pair upsert/get with
+ * release when they have changed the bytes.
+ *
+ * Values are plain bytes: no pointers into the heap, so they can be copied,
+ * spilled and checkpointed.
+ *
+ * Thread: a backend instance is used only by the worker that owns the subtask.
+ */
+#ifndef SL_STATE_H
+#define SL_STATE_H
+
+#include "base/base.h"
+
+typedef struct slstate slstate;
+typedef struct slkv slkv;
+
+/* Callback for iteration; return false to stop. The pointers are valid for
+ * the duration of the call only. */
+typedef bool (*slkv_visit_fn)(uint64_t ns, const void *key, uint32_t klen, void *val,
+                              uint32_t vlen, void *user);
+
+typedef struct slstate_vt {
+    const char *name;
+    slkv *(*table)(slstate *s, const char *name, uint32_t val_size);
+    void *(*get)(slkv *t, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                 uint32_t *vlen);
+    void *(*upsert)(slkv *t, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                    bool *created);
+    void *(*put)(slkv *t, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                 const void *val, uint32_t vlen);
+    void (*release)(slkv *t, void *val, bool dirty);
+    bool (*remove)(slkv *t, uint64_t ns, const void *key, uint32_t klen, uint64_t hash);
+    void (*visit_ns)(slkv *t, uint64_t ns, slkv_visit_fn fn, void *user);
+    void (*visit_all)(slkv *t, slkv_visit_fn fn, void *user);
+    void (*drop_ns)(slkv *t, uint64_t ns);
+    uint64_t (*count)(slkv *t);
+    uint64_t (*bytes)(slstate *s);
+    void (*free)(slstate *s);
+} slstate_vt;
+
+struct slstate {
+    const slstate_vt *vt;
+    int n_key_groups;
+};
+
+/* Every backend's table starts with this header. */
+struct slkv {
+    slstate *owner; /* borrowed */
+    uint32_t val_size; /* 0 = variable-size values */
+};
+
+slstate *slstate_memory_new(int n_key_groups);
+
+/* Thin inline wrappers so call sites read well. */
+static inline slkv *slstate_table(slstate *s, const char *name, uint32_t val_size) {
+    return s->vt->table(s, name, val_size);
+}
+static inline void *slkv_get(slkv *t, uint64_t ns, const void *key, uint32_t klen,
+                             uint64_t hash, uint32_t *vlen) {
+    return t->owner->vt->get(t, ns, key, klen, hash, vlen);
+}
+static inline void *slkv_upsert(slkv *t, uint64_t ns, const void *key, uint32_t klen,
+                                uint64_t hash, bool *created) {
+    return t->owner->vt->upsert(t, ns, key, klen, hash, created);
+}
+static inline void *slkv_put(slkv *t, uint64_t ns, const void *key, uint32_t klen,
+                             uint64_t hash, const void *val, uint32_t vlen) {
+    return t->owner->vt->put(t, ns, key, klen, hash, val, vlen);
+}
+static inline void slkv_release(slkv *t, void *val, bool dirty) {
+    t->owner->vt->release(t, val, dirty);
+}
+static inline bool slkv_remove(slkv *t, uint64_t ns, const void *key, uint32_t klen,
+                               uint64_t hash) {
+    return t->owner->vt->remove(t, ns, key, klen, hash);
+}
+static inline void slkv_visit_ns(slkv *t, uint64_t ns, slkv_visit_fn fn, void *user) {
+    t->owner->vt->visit_ns(t, ns, fn, user);
+}
+static inline void slkv_visit_all(slkv *t, slkv_visit_fn fn, void *user) {
+    t->owner->vt->visit_all(t, fn, user);
+}
+static inline void slkv_drop_ns(slkv *t, uint64_t ns) {
+    t->owner->vt->drop_ns(t, ns);
+}
+static inline uint64_t slkv_count(slkv *t) {
+    return t->owner->vt->count(t);
+}
+static inline void slstate_free(slstate *s) {
+    if (s) {
+        s->vt->free(s);
+    }
+}
+
+#endif /* SL_STATE_H */
