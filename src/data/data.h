@@ -120,6 +120,7 @@ struct sl_out {
     uint32_t row;        /* index of the row being built (== b->n) */
     bool started;        /* the row at `row` has been initialised */
     int64_t default_ts;  /* event time of the row unless set */
+    uint8_t default_kind; /* row kind unless set (sl_rowkind) */
     slout_flush_fn flush;
     void *flush_user;    /* borrowed */
     uint64_t emitted;    /* rows emitted through this writer */

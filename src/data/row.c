@@ -62,6 +62,7 @@ void slout_init(sl_out *o, slbatch *b, slout_flush_fn flush, void *user) {
     o->row = b->n;
     o->started = false;
     o->default_ts = 0;
+    o->default_kind = SL_INSERT;
     o->flush = flush;
     o->flush_user = user;
     o->emitted = 0;
@@ -71,6 +72,7 @@ static inline uint32_t cur(sl_out *o) {
     if (!o->started) {
         o->row = slbatch_begin_row(o->b);
         o->b->ts[o->row] = o->default_ts;
+        o->b->kind[o->row] = o->default_kind;
         o->started = true;
     }
     return o->row;

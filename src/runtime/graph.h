@@ -78,5 +78,7 @@ typedef struct slrun_ctl {
 /* Run the graph to completion (all sources ended) or until ctl->stop is set.
  * Thread: the caller's; worker threads are started and joined inside. */
 sl_err slrt_run(slgraph *g, slrun_ctl *ctl);
+/* A snapshot of the counters; safe from any thread while the job runs. */
+void slrt_metrics(const slrun_ctl *ctl, sl_metrics *out);
 
 #endif /* SL_GRAPH_H */

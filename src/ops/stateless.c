@@ -1,0 +1,242 @@
+/*
+ * stateless.c - filter / map / flat_map with user C callbacks, union, and the
+ * bounded-out-of-orderness watermark assigner. Filters compact the batch they
+ * own in place; maps write a new batch of the output schema through sl_out.
+ * Thread: the owning worker (see op.h).
+ */
+#include <stdio.h>
+
+#include "ops/stateless.h"
+
+/* ---- filter / map / flat_map ---- */
+
+typedef struct fnop {
+    slop base;
+    const slfn_arg *arg; /* borrowed: owned by the graph node */
+    uint8_t *keep;       /* owned: filter flags, batch_rows long */
+    uint32_t keep_cap;
+    sl_out out;          /* map writer; out.b owned between batches */
+} fnop;
+
+slfn_arg *slfn_arg_new(slfn_kind kind, void *fn, void *user, const sl_schema *out_schema) {
+    slfn_arg *a = slmem_calloc(1, sizeof *a);
+    a->kind = kind;
+    if (kind == SLFN_FILTER) {
+        a->filter = (sl_filter_fn)fn;
+    } else {
+        a->map = (sl_map_fn)fn;
+    }
+    a->user = user;
+    a->out_schema = out_schema ? slschema_ref(out_schema) : NULL;
+    return a;
+}
+
+void slfn_arg_free(void *p) {
+    slfn_arg *a = p;
+    if (a) {
+        slschema_unref(a->out_schema);
+        slmem_free(a);
+    }
+}
+
+static slbatch *fn_flush(slbatch *full, void *user) {
+    fnop *op = user;
+    slop_emit(op->base.ctx, 0, full);
+    return slbatch_new(op->arg->out_schema, op->base.ctx->batch_rows);
+}
+
+static sl_err fn_open(slop *o, slopctx *c) {
+    fnop *op = (fnop *)o;
+    if (op->arg->kind != SLFN_FILTER) {
+        slout_init(&op->out, slbatch_new(op->arg->out_schema, c->batch_rows), fn_flush, op);
+    }
+    return SL_OK;
+}
+
+static void fn_batch_take(slop *o, int input, slbatch *b) {
+    SL_UNUSED(input);
+    fnop *op = (fnop *)o;
+    const slfn_arg *a = op->arg;
+    slmetric_add(&o->ctx->metrics->rows_in, b->n);
+    sl_row r = {b, 0};
+    if (a->kind == SLFN_FILTER) {
+        if (b->n > op->keep_cap) {
+            slmem_free(op->keep);
+            op->keep = slmem_alloc(b->n);
+            op->keep_cap = b->n;
+        }
+        for (uint32_t i = 0; i < b->n; i++) {
+            r.i = i;
+            op->keep[i] = a->filter(&r, a->user);
+        }
+        slbatch_compact(b, op->keep);
+        slop_emit(o->ctx, 0, b);
+        return;
+    }
+    sl_out *out = &op->out;
+    for (uint32_t i = 0; i < b->n; i++) {
+        r.i = i;
+        out->default_ts = b->ts[i];
+        out->default_kind = b->kind[i];
+        if (a->kind == SLFN_MAP) {
+            a->map(&r, out, a->user);
+            sl_out_emit(out);
+        } else {
+            a->map(&r, out, a->user);
+            out->started = false; /* a row begun but not emitted is dropped */
+        }
+    }
+    slbatch_free(b);
+    slout_flush(out);
+}
+
+static void fn_free(slop *o) {
+    fnop *op = (fnop *)o;
+    if (op->out.b) {
+        slbatch_free(op->out.b);
+    }
+    slmem_free(op->keep);
+    slmem_free(op);
+}
+
+static const slop_vt fn_vt = {
+    .name = "fn",
+    .open = fn_open,
+    .batch_take = fn_batch_take,
+    .free = fn_free,
+};
+
+slop *slfn_new(void *arg, int subtask) {
+    SL_UNUSED(subtask);
+    fnop *op = slmem_calloc(1, sizeof *op);
+    op->base.vt = &fn_vt;
+    op->arg = arg;
+    return &op->base;
+}
+
+/* ---- union ---- */
+
+static void union_batch_take(slop *o, int input, slbatch *b) {
+    SL_UNUSED(input);
+    slmetric_add(&o->ctx->metrics->rows_in, b->n);
+    slop_emit(o->ctx, 0, b);
+}
+
+static void union_free(slop *o) {
+    slmem_free(o);
+}
+
+static const slop_vt union_vt = {
+    .name = "union",
+    .batch_take = union_batch_take,
+    .free = union_free,
+};
+
+slop *slunion_new(void *arg, int subtask) {
+    SL_UNUSED(arg);
+    SL_UNUSED(subtask);
+    slop *op = slmem_calloc(1, sizeof *op);
+    op->vt = &union_vt;
+    return op;
+}
+
+/* ---- watermark assigner ---- */
+
+typedef struct wmop {
+    slop base;
+    const slwm_arg *arg; /* borrowed */
+    int64_t max_ts;      /* largest event time seen (SL_TIME_MIN before any) */
+    int64_t emitted;     /* last watermark emitted */
+    uint8_t *keep;       /* owned */
+    uint32_t keep_cap;
+} wmop;
+
+void slwm_arg_free(void *p) {
+    slwm_arg *a = p;
+    if (a) {
+        slmem_free(a->col_name);
+        slmem_free(a);
+    }
+}
+
+static void wm_batch_take(slop *o, int input, slbatch *b) {
+    SL_UNUSED(input);
+    wmop *op = (wmop *)o;
+    slopctx *c = o->ctx;
+    const slcol *col = &b->cols[op->arg->col];
+    slmetric_add(&c->metrics->rows_in, b->n);
+    uint32_t n_null = 0;
+    int64_t max_ts = op->max_ts;
+    for (uint32_t i = 0; i < b->n; i++) {
+        n_null += col->nulls[i];
+        int64_t t = col->v.i64[i];
+        b->ts[i] = t;
+        max_ts = (!col->nulls[i] && t > max_ts) ? t : max_ts;
+    }
+    op->max_ts = max_ts;
+    if (n_null) {
+        if (b->n > op->keep_cap) {
+            slmem_free(op->keep);
+            op->keep = slmem_alloc(b->n);
+            op->keep_cap = b->n;
+        }
+        char reason[160];
+        snprintf(reason, sizeof reason, "event time column '%s' is NULL", op->arg->col_name);
+        slbuf raw = {0};
+        for (uint32_t i = 0; i < b->n; i++) {
+            op->keep[i] = !col->nulls[i];
+            if (col->nulls[i]) {
+                slbuf_reset(&raw);
+                slfmt_json_row(&raw, b, i, false);
+                slop_dead_letter(c, "watermark", op->arg->col_name, reason, raw.data, raw.len);
+            }
+        }
+        slbuf_free(&raw);
+        slbatch_compact(b, op->keep);
+    }
+    slop_emit(c, 0, b);
+    if (op->max_ts != SL_TIME_MIN) {
+        int64_t wm = op->max_ts - op->arg->bound_us - 1;
+        if (op->max_ts < SL_TIME_MIN + op->arg->bound_us + 1) {
+            wm = SL_TIME_MIN;
+        }
+        if (wm > op->emitted) {
+            op->emitted = wm;
+            c->emit_watermark(c, wm);
+        }
+    }
+}
+
+/* Upstream watermarks (there are none from plain sources) are replaced by our
+ * own; only the end-of-input watermark passes through. */
+static int64_t wm_watermark(slop *o, int64_t wm) {
+    wmop *op = (wmop *)o;
+    if (wm == SL_TIME_MAX) {
+        op->emitted = wm;
+        return wm;
+    }
+    return op->emitted;
+}
+
+static void wm_free(slop *o) {
+    wmop *op = (wmop *)o;
+    slmem_free(op->keep);
+    slmem_free(op);
+}
+
+static const slop_vt wm_vt = {
+    .name = "watermark",
+    .batch_take = wm_batch_take,
+    .watermark = wm_watermark,
+    .free = wm_free,
+};
+
+slop *slwm_new(void *arg, int subtask) {
+    SL_UNUSED(subtask);
+    wmop *op = slmem_calloc(1, sizeof *op);
+    op->base.vt = &wm_vt;
+    op->arg = arg;
+    op->max_ts = SL_TIME_MIN;
+    op->emitted = SL_TIME_MIN;
+    return &op->base;
+}
