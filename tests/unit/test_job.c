@@ -75,6 +75,9 @@ static sl_schema *ev_schema(void) {
     return s;
 }
 
+/* Rows per batch for run_window (NULL: the job default). */
+static const char *g_batch_rows;
+
 /* source -> watermark(bound) -> key_by(k) -> window(spec: COUNT, SUM(v)) -> collector;
  * late rows (if `late` is given) -> late collector. */
 static sl_err run_window(const ev *evs, size_t n, int64_t bound, const sl_window_spec *spec,
@@ -89,6 +92,7 @@ static sl_err run_window(const ev *evs, size_t n, int64_t bound, const sl_window
     sl_err err;
     sl_job_new(&job);
     if ((err = sl_job_set(job, "parallelism", par)) ||
+        (g_batch_rows && (err = sl_job_set(job, "batch.rows", g_batch_rows))) ||
         (err = sl_job_source_gen(job, schema, table_next, &g, &src)) ||
         (err = sl_stream_watermark(src, "ts", bound, &timed)) ||
         (err = sl_stream_key_by(timed, "k", &keyed)) ||
@@ -126,8 +130,8 @@ TEST(tumble_out_of_order_within_bound) {
 }
 
 TEST(late_rows_go_to_side_output) {
-    /* Bound 0 and batch.rows default: rows far behind are late whatever the
-     * batch boundaries, because many rows follow in between. */
+    /* One row per batch: the watermark follows every row, so the late row
+     * meets a watermark that has passed every window it could belong to. */
     ev evs[40];
     char times[40][16];
     size_t n = 0;
@@ -141,7 +145,9 @@ TEST(late_rows_go_to_side_output) {
     collector_init(&out);
     collector_init(&late);
     sl_window_spec spec = sl_window_tumble(10 * SL_MINUTE);
+    g_batch_rows = "1";
     CHECK_INT(run_window(evs, n, 0, &spec, &out, &late, 1), SL_OK);
+    g_batch_rows = NULL;
     CHECK_INT(out.rows, 3);
     CHECK_STR(slbuf_cstr(&late.text),
               "{\"op\":\"+I\",\"k\":\"a\",\"v\":100,\"ts\":\"2024-01-01 09:00:00\"}\n");
