@@ -63,7 +63,7 @@ TEST(batch_rows_and_compact) {
     slbatch *b = slbatch_new(s, 4);
     for (int i = 0; i < 4; i++) {
         uint32_t r = slbatch_begin_row(b);
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "k%d", i);
         slbatch_set_str(b, 0, r, key, strlen(key));
         if (i != 2) {
