@@ -358,6 +358,29 @@ const void *sl_state_map_get(sl_ctx *c, const char *name, const void *k, size_t 
 void sl_state_map_remove(sl_ctx *c, const char *name, const void *k, size_t klen);
 size_t sl_state_map_count(sl_ctx *c, const char *name);
 
+/* Reducing state of the current key: the first value is stored as is (`size`
+ * bytes), each later one is folded in with reduce(acc, value, user). Returns
+ * the reduced value (valid until the callback returns). */
+const void *sl_state_reduce(sl_ctx *c, const char *name, const void *value, size_t size,
+                            void (*reduce)(void *acc, const void *value, void *user),
+                            void *user);
+/* The reduced value of the current key, or NULL when nothing was added. */
+const void *sl_state_reduce_get(sl_ctx *c, const char *name, size_t size);
+/* Aggregating state of the current key, with a user aggregate (sl_udaf, see
+ * above; merge/retract are not used): the accumulator is created with init,
+ * then column `col` of `r` is added unless NULL (r may be NULL to only create
+ * it). Returns the accumulator (valid until the callback returns). */
+const void *sl_state_aggregate(sl_ctx *c, const char *name, const sl_udaf *f, const sl_row *r,
+                               int col);
+/* Write the aggregate's result to column `col` of `o`; false (and nothing
+ * written) when the current key has no accumulator. */
+bool sl_state_aggregate_result(sl_ctx *c, const char *name, const sl_udaf *f, sl_out *o,
+                               int col);
+
+/* With a state TTL (option state.ttl) every state entry (a value, a whole
+ * list, one map entry, a reducing or aggregating value) not read or written
+ * for the TTL is gone: it reads as absent and is removed in the background. */
+
 /* Timers of the current key; a timer set twice for the same time fires once. */
 void sl_timer_event(sl_ctx *c, int64_t ts);
 void sl_timer_processing(sl_ctx *c, int64_t ts);

@@ -5,7 +5,9 @@
  *     [int64 last-access time, only in tables with TTL] [key, padded to 8] [value]
  * so a value is 8-byte aligned and never moves while the entry lives (fixed-size
  * tables hand out in-place pointers; a variable-size put that grows the value
- * reallocates the entry and re-links it).
+ * reallocates the entry and re-links it). Fixed-size tables carve entries of up
+ * to 384 bytes from 64 KiB slabs with per-size free lists, so opening and
+ * closing windows allocates nothing once warm; slab memory goes back at free.
  *
  * Index. An open-addressing table with linear probing and backward-shift
  * deletion maps (ns, key) to entries. Slots keep the probe hash (the caller's
@@ -59,6 +61,20 @@ typedef struct nsslot {
     nsgrp *g; /* owned; NULL = empty */
 } nsslot;
 
+/* Fixed-size tables take small entries from slabs (no malloc per entry). */
+#define SLAB_MAX_WORDS 48 /* entries up to 384 bytes */
+#ifdef SL_SMALL_BUFFERS
+#define SLAB_CHUNK 1024
+#else
+#define SLAB_CHUNK 65536
+#endif
+
+typedef struct slab_chunk slab_chunk;
+struct slab_chunk {
+    slab_chunk *next; /* owned */
+    _Alignas(16) char data[];
+};
+
 typedef struct mtable {
     slkv kv;
     char *name;      /* owned */
@@ -76,6 +92,10 @@ typedef struct mtable {
     const slclock *clock; /* borrowed */
     uint64_t expired_lazy; /* expired entries re-created by upsert/put */
     uint64_t bytes;  /* entries + index memory */
+    ment *free_ents[SLAB_MAX_WORDS + 1]; /* borrowed: free slab entries by size in words,
+                                          * linked through gnext */
+    slab_chunk *chunks; /* owned */
+    char *slab_pos, *slab_end;
 } mtable;
 
 typedef struct mstate {
@@ -116,6 +136,47 @@ static inline size_t ent_size(const mtable *t, uint32_t klen, uint32_t vcap) {
 
 static inline bool ent_expired(const mtable *t, ment *e, int64_t now_us) {
     return t->ttl_us > 0 && now_us - *ent_access(e) >= t->ttl_us;
+}
+
+/* ---- entry memory ---- */
+
+static inline bool from_slab(const mtable *t, size_t size) {
+    return t->kv.val_size > 0 && (size + 7) / 8 <= SLAB_MAX_WORDS;
+}
+
+static ment *ent_alloc(mtable *t, size_t size) {
+    if (!from_slab(t, size)) {
+        t->bytes += size;
+        return slmem_alloc(size);
+    }
+    size_t words = (size + 7) / 8;
+    ment *e = t->free_ents[words];
+    if (e) {
+        t->free_ents[words] = e->gnext;
+        return e;
+    }
+    if ((size_t)(t->slab_end - t->slab_pos) < words * 8) {
+        slab_chunk *c = slmem_alloc(sizeof *c + SLAB_CHUNK);
+        c->next = t->chunks;
+        t->chunks = c;
+        t->slab_pos = c->data;
+        t->slab_end = c->data + SLAB_CHUNK;
+        t->bytes += sizeof *c + SLAB_CHUNK;
+    }
+    e = (ment *)(void *)t->slab_pos;
+    t->slab_pos += words * 8;
+    return e;
+}
+
+static void ent_dealloc(mtable *t, ment *e, size_t size) {
+    if (!from_slab(t, size)) {
+        t->bytes -= size;
+        slmem_free(e);
+        return;
+    }
+    size_t words = (size + 7) / 8;
+    e->gnext = t->free_ents[words];
+    t->free_ents[words] = e;
 }
 
 /* ---- the (ns, key) index ---- */
@@ -278,7 +339,7 @@ static void grp_remove(mtable *t, nsgrp *g) {
 static ment *ent_new(mtable *t, size_t idx, uint64_t h, uint64_t ns, const void *key,
                      uint32_t klen, uint64_t hash, uint32_t vlen) {
     size_t size = ent_size(t, klen, vlen);
-    ment *e = slmem_alloc(size);
+    ment *e = ent_alloc(t, size);
     e->ns = ns;
     e->hash = hash;
     e->klen = klen;
@@ -316,7 +377,6 @@ static ment *ent_new(mtable *t, size_t idx, uint64_t h, uint64_t ns, const void 
     t->slots[idx].h = h;
     t->slots[idx].e = e;
     t->n++;
-    t->bytes += size;
     return e;
 }
 
@@ -378,8 +438,7 @@ static void ent_free(mtable *t, ment *e) {
         grp_remove(t, g);
     }
     t->n--;
-    t->bytes -= ent_size(t, e->klen, e->vcap);
-    slmem_free(e);
+    ent_dealloc(t, e, ent_size(t, e->klen, e->vcap));
 }
 
 static inline void ent_touch(mtable *t, ment *e) {
@@ -461,6 +520,7 @@ static void *m_put(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64
             t->expired_lazy++;
         }
         if (vlen > e->vcap) {
+            /* Only variable-size tables get here: their entries are malloc'd. */
             ment *old = e;
             size_t old_size = ent_size(t, e->klen, e->vcap);
             size_t size = ent_size(t, e->klen, vlen);
@@ -574,11 +634,14 @@ static void m_set_ttl(slkv *kv, int64_t ttl_us, const slclock *clock) {
         size_t idx = slot_of(t, e);
         size_t old_size = sizeof(ment) + pad8(e->klen) + e->vcap;
         ment *old = e;
-        e = slmem_realloc(e, old_size + 8);
-        memmove(e->data + 8, e->data, old_size - sizeof(ment));
+        e = ent_alloc(t, old_size + 8);
+        memcpy(e, old, sizeof(ment));
+        memcpy(e->data + 8, old->data, old_size - sizeof(ment));
         *ent_access(e) = now;
         ent_relink(t, old, e, idx);
-        t->bytes += 8;
+        t->koff = 0; /* old was laid out without the access time */
+        ent_dealloc(t, old, old_size);
+        t->koff = 8;
         e = e->gnext;
     }
 }
@@ -648,8 +711,15 @@ static uint64_t m_bytes(slstate *s) {
 static void table_free(mtable *t) {
     for (ment *e = t->head; e;) {
         ment *next = e->gnext;
-        slmem_free(e);
+        if (!from_slab(t, ent_size(t, e->klen, e->vcap))) {
+            slmem_free(e);
+        }
         e = next;
+    }
+    for (slab_chunk *c = t->chunks; c;) {
+        slab_chunk *next = c->next;
+        slmem_free(c);
+        c = next;
     }
     for (size_t i = 0; i <= t->ns_mask; i++) {
         slmem_free(t->nss[i].g);

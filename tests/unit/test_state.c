@@ -339,3 +339,48 @@ TEST(ttl_enabled_on_filled_table) {
     CHECK_INT(slkv_expire(t, now, 100), 2);
     slstate_free(s);
 }
+
+TEST(slab_reuse_bounded) {
+    /* Windows open and close: memory of dropped entries is reused. */
+    slstate *s = slstate_memory_new(128);
+    slkv *t = slstate_table(s, "w", 24);
+    uint64_t after_first = 0;
+    for (uint64_t ns = 0; ns < 100; ns++) {
+        for (uint64_t k = 0; k < 1000; k++) {
+            uint64_t *v = slkv_upsert(t, ns, &k, 8, slhash_u64(k), NULL);
+            v[0] = ns;
+            v[2] = k;
+        }
+        slkv_drop_ns(t, ns);
+        if (ns == 0) {
+            after_first = slstate_bytes(s);
+        }
+    }
+    CHECK_INT(slkv_count(t), 0);
+    CHECK_INT(slstate_bytes(s), after_first);
+    slstate_free(s);
+}
+
+TEST(ttl_enabled_on_filled_fixed_table) {
+    int64_t now = 5;
+    slclock clk = {manual_now, &now};
+    slstate *s = slstate_memory_new(128);
+    slkv *t = slstate_table(s, "f", 8);
+    for (int64_t i = 0; i < 100; i++) {
+        *(int64_t *)slkv_upsert(t, (uint64_t)i % 4, &i, 8, slhash_u64((uint64_t)i), NULL) = i;
+    }
+    slkv_set_ttl(t, 10, &clk);
+    slbuf out = {0};
+    int64_t bad = 0;
+    for (int64_t i = 0; i < 100; i++) {
+        int64_t *v = slkv_get(t, (uint64_t)i % 4, &i, 8, slhash_u64((uint64_t)i), NULL);
+        bad += !v || *v != i;
+    }
+    CHECK_INT(bad, 0);
+    now = 15;
+    CHECK(slkv_get(t, 0, &bad, 8, slhash_u64(0), NULL) == NULL);
+    CHECK_INT(slkv_expire(t, now, 1000), 100);
+    CHECK_INT(slkv_count(t), 0);
+    slbuf_free(&out);
+    slstate_free(s);
+}
