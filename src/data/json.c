@@ -116,7 +116,11 @@ static bool scan_string(jp *j, size_t *end, bool *esc) {
         while (i + 8 <= n) {
             uint64_t w;
             memcpy(&w, s + i, 8);
-            if (special8(w)) {
+            uint64_t m = special8(w);
+            if (m) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                i += (size_t)__builtin_ctzll(m) >> 3; /* the lowest flag is exact */
+#endif
                 break;
             }
             i += 8;
@@ -644,10 +648,20 @@ static bool set_value(jp *j, slbatch *b, int col, uint32_t row) {
 
 /* ---- field names ---- */
 
+/* Names are short: a plain loop beats a call to memcmp. */
+static inline bool same_bytes(const char *a, const char *b, size_t n) {
+    for (size_t k = 0; k < n; k++) {
+        if (a[k] != b[k]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static int match_name(sljson_dec *d, const char *key, size_t klen) {
     const sl_schema *s = d->schema;
     int h = d->hint;
-    if (h < s->n && d->name_len[h] == klen && memcmp(s->fields[h].name, key, klen) == 0) {
+    if (h < s->n && d->name_len[h] == klen && same_bytes(s->fields[h].name, key, klen)) {
         return h;
     }
     for (int c = 0; c < s->n; c++) {
