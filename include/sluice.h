@@ -192,6 +192,19 @@ typedef enum sl_format { SL_FORMAT_JSON = 1, SL_FORMAT_CSV } sl_format;
 sl_err sl_job_source_file(sl_job *job, const char *path, sl_format fmt, const sl_schema *schema,
                           sl_stream **out);
 
+/* The file source with every option. Lines may end in "\n" or "\r\n"; a UTF-8
+ * BOM is skipped; blank lines are ignored; a CSV record may span lines inside
+ * a quoted field. JSON: fields match columns by name, a TIMESTAMP column takes
+ * a timestamp string or an integer of epoch milliseconds. */
+typedef struct sl_file_options {
+    const char *path;    /* "-" = stdin */
+    sl_format format;
+    bool csv_header;     /* the first line names the columns (any order, extra ignored) */
+    char csv_delimiter;  /* 0 = ',' */
+} sl_file_options;
+sl_err sl_job_source_file_opts(sl_job *job, const sl_file_options *opts, const sl_schema *schema,
+                               sl_stream **out);
+
 /* A generator: `gen` is called with i = 0, 1, 2, ... and writes zero or more
  * rows to `o` with sl_out_emit. It returns SL_GEN_MORE to go on, SL_GEN_IDLE
  * when it has nothing now (the source may then turn idle), SL_GEN_END when the
@@ -200,6 +213,15 @@ typedef enum sl_gen_status { SL_GEN_MORE = 0, SL_GEN_IDLE = 1, SL_GEN_END = 2 } 
 typedef sl_gen_status (*sl_gen_fn)(uint64_t i, sl_out *o, void *user);
 sl_err sl_job_source_gen(sl_job *job, const sl_schema *schema, sl_gen_fn gen, void *user,
                          sl_stream **out);
+
+/* Random rows of `schema` (Flink's 'datagen' connector), deterministic for a
+ * seed. `options` is "key=value,..." with keys: number-of-rows, rows-per-second,
+ * seed, and per column fields.<col>.kind (random|sequence), .min/.max (BIGINT,
+ * DOUBLE), .start/.end (sequence, inclusive), .length (STRING), .null-rate,
+ * .max-past (TIMESTAMP: now minus up to this duration). A bad or unknown option
+ * fails with SL_ERR_ARG naming it. */
+sl_err sl_job_source_datagen(sl_job *job, const sl_schema *schema, const char *options,
+                             sl_stream **out);
 
 /* The malformed rows of a source as a stream with schema
  * (source STRING, position STRING, reason STRING, raw STRING). Without this
@@ -401,6 +423,8 @@ sl_err sl_stream_process(sl_stream *keyed, const sl_schema *out_schema,
 
 /* Write rows to stdout; the row kind is printed (JSON: "op" field, CSV: first column). */
 sl_err sl_stream_print(sl_stream *s, sl_format fmt);
+/* Write rows to a file (truncated when the job starts), in the print format
+ * (with the row kind); one write per batch. */
 sl_err sl_stream_write_file(sl_stream *s, const char *path, sl_format fmt);
 /* Call `fn` for every row (on a sink thread). */
 typedef void (*sl_row_fn)(const sl_row *r, void *user);

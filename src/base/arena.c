@@ -75,3 +75,29 @@ void slarena_free(slarena *a) {
     }
     slarena_init(a);
 }
+
+slarena_pos slarena_mark(const slarena *a) {
+    slarena_pos m = {a->head, a->head ? a->head->next : NULL, a->pos, a->end, a->bytes};
+    return m;
+}
+
+/* Chunks made since the mark sit in front of the marked head (new standard
+ * chunks, and large blocks linked after them) or right after it (large blocks
+ * linked while it was the head); free both runs and restore the position. */
+void slarena_rollback(slarena *a, const slarena_pos *m) {
+    while (a->head != m->head) {
+        slarena_chunk *c = a->head;
+        a->head = c->next;
+        slmem_free(c);
+    }
+    if (m->head) {
+        while (m->head->next != m->next) {
+            slarena_chunk *c = m->head->next;
+            m->head->next = c->next;
+            slmem_free(c);
+        }
+    }
+    a->pos = m->pos;
+    a->end = m->end;
+    a->bytes = m->bytes;
+}

@@ -106,6 +106,15 @@ const char *slarena_strdup(slarena *a, const char *s, size_t n);
 /* Forget everything allocated but keep the first chunk for reuse. */
 void slarena_reset(slarena *a);
 void slarena_free(slarena *a);
+/* A saved arena position: slarena_rollback frees everything allocated after
+ * slarena_mark (a decoder undoing a half-decoded row). */
+typedef struct slarena_pos {
+    slarena_chunk *head, *next; /* borrowed */
+    char *pos, *end;
+    size_t bytes;
+} slarena_pos;
+slarena_pos slarena_mark(const slarena *a);
+void slarena_rollback(slarena *a, const slarena_pos *m);
 
 /* ---- hashing (hash.c) ---- */
 
