@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ops/process.h"
 #include "ops/stateless.h"
 #include "runtime/job.h"
 
@@ -397,5 +398,25 @@ sl_err sl_stream_dead_letters(sl_stream *source, sl_stream **out) {
         return slerr_set(SL_ERR_ARG, "sl_stream_dead_letters: '%s' is not a source", n->name);
     }
     *out = sljob_stream(source->job, source->node, 1, sldead_schema());
+    return SL_OK;
+}
+
+/* ---- keyed process functions ---- */
+
+sl_err sl_stream_process(sl_stream *keyed, const sl_schema *out_schema, const sl_process_fns *fns,
+                         void *user, sl_stream **out) {
+    sl_err err = check_stream(keyed, "sl_stream_process");
+    if (err) {
+        return err;
+    }
+    if (!keyed->keyed) {
+        return slerr_set(SL_ERR_ARG, "sl_stream_process: the stream is not keyed (call sl_stream_key_by first)");
+    }
+    if (!fns || !fns->on_row || !out_schema) {
+        return slerr_set(SL_ERR_ARG, "sl_stream_process: fns->on_row and out_schema are required");
+    }
+    slprocess_arg *a = slprocess_arg_new(keyed->schema, out_schema, &keyed->key, fns, user);
+    *out = sljob_add_op(keyed->job, "process", slprocess_new, a, slprocess_arg_free, keyed,
+                        out_schema, false);
     return SL_OK;
 }
