@@ -48,6 +48,16 @@ typedef struct slstate_vt {
     void (*visit_all)(slkv *t, slkv_visit_fn fn, void *user);
     void (*drop_ns)(slkv *t, uint64_t ns);
     uint64_t (*count)(slkv *t);
+    /* State TTL (Flink's table.exec.state.ttl): an entry not written (nor read,
+     * when t->ttl_on_read) for ttl_us expires. get never returns an expired
+     * entry; upsert/put treat it as absent. ttl_us <= 0 disables. Call before
+     * the first insertion into the table. `clock` is borrowed and must outlive
+     * the table. */
+    void (*set_ttl)(slkv *t, int64_t ttl_us, const slclock *clock);
+    /* Incremental cleanup: examine at most `budget` entries and remove the
+     * expired ones. Returns the number of entries removed (including expired
+     * entries that upsert/put re-created since the last call). */
+    uint64_t (*expire)(slkv *t, int64_t now_us, uint64_t budget);
     uint64_t (*bytes)(slstate *s);
     void (*free)(slstate *s);
 } slstate_vt;
@@ -61,6 +71,7 @@ struct slstate {
 struct slkv {
     slstate *owner; /* borrowed */
     uint32_t val_size; /* 0 = variable-size values */
+    bool ttl_on_read;  /* with TTL: reads refresh an entry too (default: writes only) */
 };
 
 slstate *slstate_memory_new(int n_key_groups);
@@ -99,6 +110,20 @@ static inline void slkv_drop_ns(slkv *t, uint64_t ns) {
 }
 static inline uint64_t slkv_count(slkv *t) {
     return t->owner->vt->count(t);
+}
+static inline void slkv_set_ttl(slkv *t, int64_t ttl_us, const slclock *clock) {
+    t->owner->vt->set_ttl(t, ttl_us, clock);
+}
+static inline uint64_t slkv_expire(slkv *t, int64_t now_us, uint64_t budget) {
+    return t->owner->vt->expire(t, now_us, budget);
+}
+static inline uint64_t slstate_bytes(slstate *s) {
+    return s->vt->bytes(s);
+}
+/* The key group of a key hash. Must agree with slkey_group in ops/op.h (state
+ * sits below ops, so the formula is repeated here). */
+static inline int slstate_key_group(uint64_t hash, int n_key_groups) {
+    return (int)((hash >> 32) % (uint64_t)n_key_groups);
 }
 static inline void slstate_free(slstate *s) {
     if (s) {

@@ -1,0 +1,695 @@
+/*
+ * memory.c - the in-process state backend: one hash table per named table.
+ *
+ * Layout. Every entry is one allocation: a header (struct ment) followed by
+ *     [int64 last-access time, only in tables with TTL] [key, padded to 8] [value]
+ * so a value is 8-byte aligned and never moves while the entry lives (fixed-size
+ * tables hand out in-place pointers; a variable-size put that grows the value
+ * reallocates the entry and re-links it).
+ *
+ * Index. An open-addressing table with linear probing and backward-shift
+ * deletion maps (ns, key) to entries. Slots keep the probe hash (the caller's
+ * key hash mixed with the namespace, so one key in many windows does not pile
+ * up in one probe run) and the entry pointer; lookups compare the hash before
+ * touching the entry.
+ *
+ * Order. Entries are on two doubly linked lists: the table's insertion order
+ * (visit_all) and their namespace group's insertion order (visit_ns, drop_ns,
+ * both O(entries in the namespace)). Namespace groups are found through a
+ * second small open-addressing map ns -> group; a group is freed when its last
+ * entry goes.
+ *
+ * TTL. With TTL on, each entry carries its last write (or read, if
+ * ttl_on_read) time; expired entries are invisible to get and visits and are
+ * treated as absent by upsert/put; expire() removes them incrementally with a
+ * cursor that walks the insertion list round-robin.
+ *
+ * Thread: an instance belongs to the worker that owns the subtask.
+ */
+#include "state/state.h"
+
+typedef struct ment ment;
+typedef struct nsgrp nsgrp;
+
+struct ment {
+    ment *gprev, *gnext; /* borrowed: table insertion order */
+    ment *nprev, *nnext; /* borrowed: namespace insertion order */
+    nsgrp *grp;          /* borrowed: the entry's namespace group */
+    uint64_t ns;
+    uint64_t hash; /* the caller's key hash (key group = its high half) */
+    uint32_t klen, vlen;
+    uint32_t vcap; /* bytes reserved for the value */
+    uint32_t kg;   /* key group, same formula as slkey_group (ops/op.h) */
+    _Alignas(8) unsigned char data[];
+};
+
+struct nsgrp {
+    uint64_t ns;
+    ment *head, *tail; /* borrowed */
+    uint64_t n;
+};
+
+typedef struct mslot {
+    uint64_t h; /* probe hash */
+    ment *e;    /* owned; NULL = empty */
+} mslot;
+
+typedef struct nsslot {
+    uint64_t ns;
+    nsgrp *g; /* owned; NULL = empty */
+} nsslot;
+
+typedef struct mtable {
+    slkv kv;
+    char *name;      /* owned */
+    mslot *slots;    /* owned */
+    size_t mask;     /* slots has mask + 1 entries, a power of two */
+    uint64_t n;      /* entries */
+    nsslot *nss;     /* owned */
+    size_t ns_mask;
+    uint64_t n_ns;
+    nsgrp *last_grp; /* borrowed: cache of the last group inserted into */
+    ment *head, *tail; /* borrowed: insertion order (entries owned via slots) */
+    ment *cursor;    /* borrowed: where expire() resumes; NULL = head */
+    uint32_t koff;   /* offset of the key in data: 8 with TTL storage, else 0 */
+    int64_t ttl_us;  /* 0 = no expiry */
+    const slclock *clock; /* borrowed */
+    uint64_t expired_lazy; /* expired entries re-created by upsert/put */
+    uint64_t bytes;  /* entries + index memory */
+} mtable;
+
+typedef struct mstate {
+    slstate base;
+    mtable **tables; /* owned */
+    size_t n_tables, cap_tables;
+} mstate;
+
+#ifdef SL_SMALL_BUFFERS
+#define INIT_SLOTS 4
+#else
+#define INIT_SLOTS 64
+#endif
+
+static inline size_t pad8(size_t n) {
+    return (n + 7) & ~(size_t)7;
+}
+
+static inline uint64_t probe_hash(uint64_t hash, uint64_t ns) {
+    return hash ^ slhash_u64(ns);
+}
+
+static inline unsigned char *ent_key(const mtable *t, ment *e) {
+    return e->data + t->koff;
+}
+
+static inline unsigned char *ent_val(const mtable *t, ment *e) {
+    return e->data + t->koff + pad8(e->klen);
+}
+
+static inline int64_t *ent_access(ment *e) {
+    return (int64_t *)(void *)e->data;
+}
+
+static inline size_t ent_size(const mtable *t, uint32_t klen, uint32_t vcap) {
+    return sizeof(ment) + t->koff + pad8(klen) + vcap;
+}
+
+static inline bool ent_expired(const mtable *t, ment *e, int64_t now_us) {
+    return t->ttl_us > 0 && now_us - *ent_access(e) >= t->ttl_us;
+}
+
+/* ---- the (ns, key) index ---- */
+
+/* Find (ns, key). Returns the entry or NULL; *idx receives its slot or the
+ * empty slot where it would go. */
+static ment *find(mtable *t, uint64_t h, uint64_t ns, const void *key, uint32_t klen,
+                  size_t *idx) {
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        mslot *s = &t->slots[i];
+        if (!s->e) {
+            *idx = i;
+            return NULL;
+        }
+        if (s->h == h) {
+            ment *e = s->e;
+            if (e->ns == ns && e->klen == klen &&
+                (klen == 0 || memcmp(ent_key(t, e), key, klen) == 0)) {
+                *idx = i;
+                return e;
+            }
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* The slot holding entry e. */
+static size_t slot_of(mtable *t, ment *e) {
+    size_t i = (size_t)probe_hash(e->hash, e->ns) & t->mask;
+    while (t->slots[i].e != e) {
+        i = (i + 1) & t->mask;
+    }
+    return i;
+}
+
+/* Empty slot i and shift later members of its probe run back (no tombstones). */
+static void slot_clear(mtable *t, size_t i) {
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & t->mask;
+        if (!t->slots[j].e) {
+            break;
+        }
+        size_t home = (size_t)t->slots[j].h & t->mask;
+        /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
+        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    t->slots[i].e = NULL;
+}
+
+static void index_grow(mtable *t) {
+    size_t old_cap = t->mask + 1;
+    mslot *old = t->slots;
+    size_t cap = old_cap * 2;
+    t->slots = slmem_calloc(cap, sizeof(mslot));
+    t->mask = cap - 1;
+    for (size_t k = 0; k < old_cap; k++) {
+        if (old[k].e) {
+            size_t i = (size_t)old[k].h & t->mask;
+            while (t->slots[i].e) {
+                i = (i + 1) & t->mask;
+            }
+            t->slots[i] = old[k];
+        }
+    }
+    slmem_free(old);
+    t->bytes += (cap - old_cap) * sizeof(mslot);
+}
+
+/* ---- namespace groups ---- */
+
+static nsgrp *grp_find(mtable *t, uint64_t ns, size_t *idx) {
+    size_t i = (size_t)slhash_u64(ns ^ UINT64_C(0x9e3779b97f4a7c15)) & t->ns_mask;
+    for (;;) {
+        if (!t->nss[i].g) {
+            *idx = i;
+            return NULL;
+        }
+        if (t->nss[i].ns == ns) {
+            *idx = i;
+            return t->nss[i].g;
+        }
+        i = (i + 1) & t->ns_mask;
+    }
+}
+
+static void grp_index_grow(mtable *t) {
+    size_t old_cap = t->ns_mask + 1;
+    nsslot *old = t->nss;
+    size_t cap = old_cap * 2;
+    t->nss = slmem_calloc(cap, sizeof(nsslot));
+    t->ns_mask = cap - 1;
+    for (size_t k = 0; k < old_cap; k++) {
+        if (old[k].g) {
+            size_t i;
+            grp_find(t, old[k].ns, &i);
+            t->nss[i] = old[k];
+        }
+    }
+    slmem_free(old);
+    t->bytes += (cap - old_cap) * sizeof(nsslot);
+}
+
+static nsgrp *grp_get(mtable *t, uint64_t ns) {
+    if (t->last_grp && t->last_grp->ns == ns) {
+        return t->last_grp;
+    }
+    size_t i;
+    nsgrp *g = grp_find(t, ns, &i);
+    if (!g) {
+        if ((t->n_ns + 1) * 4 > (t->ns_mask + 1) * 3) {
+            grp_index_grow(t);
+            grp_find(t, ns, &i);
+        }
+        g = slmem_calloc(1, sizeof *g);
+        g->ns = ns;
+        t->nss[i].ns = ns;
+        t->nss[i].g = g;
+        t->n_ns++;
+        t->bytes += sizeof *g;
+    }
+    t->last_grp = g;
+    return g;
+}
+
+static void grp_remove(mtable *t, nsgrp *g) {
+    size_t i;
+    grp_find(t, g->ns, &i);
+    /* Backward-shift deletion, as for the entry index. */
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & t->ns_mask;
+        if (!t->nss[j].g) {
+            break;
+        }
+        size_t home =
+            (size_t)slhash_u64(t->nss[j].ns ^ UINT64_C(0x9e3779b97f4a7c15)) & t->ns_mask;
+        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            t->nss[i] = t->nss[j];
+            i = j;
+        }
+    }
+    t->nss[i].g = NULL;
+    t->n_ns--;
+    if (t->last_grp == g) {
+        t->last_grp = NULL;
+    }
+    t->bytes -= sizeof *g;
+    slmem_free(g);
+}
+
+/* ---- entry lifecycle ---- */
+
+static ment *ent_new(mtable *t, size_t idx, uint64_t h, uint64_t ns, const void *key,
+                     uint32_t klen, uint64_t hash, uint32_t vlen) {
+    size_t size = ent_size(t, klen, vlen);
+    ment *e = slmem_alloc(size);
+    e->ns = ns;
+    e->hash = hash;
+    e->klen = klen;
+    e->vlen = vlen;
+    e->vcap = vlen;
+    e->kg = (uint32_t)slstate_key_group(hash, t->kv.owner->n_key_groups);
+    if (klen) {
+        memcpy(ent_key(t, e), key, klen);
+    }
+    if (t->koff) {
+        *ent_access(e) = slclock_now(t->clock);
+    }
+    /* table order */
+    e->gnext = NULL;
+    e->gprev = t->tail;
+    if (t->tail) {
+        t->tail->gnext = e;
+    } else {
+        t->head = e;
+    }
+    t->tail = e;
+    /* namespace order */
+    nsgrp *g = grp_get(t, ns);
+    e->grp = g;
+    e->nnext = NULL;
+    e->nprev = g->tail;
+    if (g->tail) {
+        g->tail->nnext = e;
+    } else {
+        g->head = e;
+    }
+    g->tail = e;
+    g->n++;
+
+    t->slots[idx].h = h;
+    t->slots[idx].e = e;
+    t->n++;
+    t->bytes += size;
+    return e;
+}
+
+/* Point the neighbours of `e` (just moved from `old`) and slot idx at it. */
+static void ent_relink(mtable *t, const ment *old, ment *e, size_t idx) {
+    t->slots[idx].e = e;
+    if (e->gprev) {
+        e->gprev->gnext = e;
+    } else {
+        t->head = e;
+    }
+    if (e->gnext) {
+        e->gnext->gprev = e;
+    } else {
+        t->tail = e;
+    }
+    if (e->nprev) {
+        e->nprev->nnext = e;
+    } else {
+        e->grp->head = e;
+    }
+    if (e->nnext) {
+        e->nnext->nprev = e;
+    } else {
+        e->grp->tail = e;
+    }
+    if (t->cursor == old) {
+        t->cursor = e;
+    }
+}
+
+/* Unlink and free an entry whose slot has already been cleared. */
+static void ent_free(mtable *t, ment *e) {
+    if (t->cursor == e) {
+        t->cursor = e->gnext;
+    }
+    if (e->gprev) {
+        e->gprev->gnext = e->gnext;
+    } else {
+        t->head = e->gnext;
+    }
+    if (e->gnext) {
+        e->gnext->gprev = e->gprev;
+    } else {
+        t->tail = e->gprev;
+    }
+    nsgrp *g = e->grp;
+    if (e->nprev) {
+        e->nprev->nnext = e->nnext;
+    } else {
+        g->head = e->nnext;
+    }
+    if (e->nnext) {
+        e->nnext->nprev = e->nprev;
+    } else {
+        g->tail = e->nprev;
+    }
+    if (--g->n == 0) {
+        grp_remove(t, g);
+    }
+    t->n--;
+    t->bytes -= ent_size(t, e->klen, e->vcap);
+    slmem_free(e);
+}
+
+static inline void ent_touch(mtable *t, ment *e) {
+    if (t->koff) {
+        *ent_access(e) = slclock_now(t->clock);
+    }
+}
+
+/* ---- the slkv interface ---- */
+
+static void *m_get(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                   uint32_t *vlen) {
+    mtable *t = (mtable *)kv;
+    size_t idx;
+    ment *e = find(t, probe_hash(hash, ns), ns, key, klen, &idx);
+    if (!e) {
+        return NULL;
+    }
+    if (t->ttl_us > 0) {
+        int64_t now = slclock_now(t->clock);
+        if (ent_expired(t, e, now)) {
+            return NULL;
+        }
+        if (kv->ttl_on_read) {
+            *ent_access(e) = now;
+        }
+    }
+    if (vlen) {
+        *vlen = e->vlen;
+    }
+    return ent_val(t, e);
+}
+
+static void *m_upsert(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                      bool *created) {
+    mtable *t = (mtable *)kv;
+    uint64_t h = probe_hash(hash, ns);
+    size_t idx;
+    ment *e = find(t, h, ns, key, klen, &idx);
+    if (SL_LIKELY(e != NULL)) {
+        bool fresh = false;
+        if (t->ttl_us > 0) {
+            int64_t now = slclock_now(t->clock);
+            if (ent_expired(t, e, now)) {
+                memset(ent_val(t, e), 0, e->vlen);
+                t->expired_lazy++;
+                fresh = true;
+            }
+            *ent_access(e) = now;
+        }
+        if (created) {
+            *created = fresh;
+        }
+        return ent_val(t, e);
+    }
+    if ((t->n + 1) * 4 > (t->mask + 1) * 3) {
+        index_grow(t);
+        find(t, h, ns, key, klen, &idx);
+    }
+    e = ent_new(t, idx, h, ns, key, klen, hash, kv->val_size);
+    memset(ent_val(t, e), 0, e->vlen);
+    if (created) {
+        *created = true;
+    }
+    return ent_val(t, e);
+}
+
+static void *m_put(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                   const void *val, uint32_t vlen) {
+    mtable *t = (mtable *)kv;
+    if (kv->val_size > 0 && vlen != kv->val_size) {
+        slmem_fatal("state put with a value of the wrong size", vlen);
+    }
+    uint64_t h = probe_hash(hash, ns);
+    size_t idx;
+    ment *e = find(t, h, ns, key, klen, &idx);
+    if (e) {
+        if (t->ttl_us > 0 && ent_expired(t, e, slclock_now(t->clock))) {
+            t->expired_lazy++;
+        }
+        if (vlen > e->vcap) {
+            ment *old = e;
+            size_t old_size = ent_size(t, e->klen, e->vcap);
+            size_t size = ent_size(t, e->klen, vlen);
+            e = slmem_realloc(e, size);
+            e->vcap = vlen;
+            t->bytes += size - old_size;
+            ent_relink(t, old, e, idx);
+        }
+        ent_touch(t, e);
+    } else {
+        if ((t->n + 1) * 4 > (t->mask + 1) * 3) {
+            index_grow(t);
+            find(t, h, ns, key, klen, &idx);
+        }
+        e = ent_new(t, idx, h, ns, key, klen, hash, vlen);
+    }
+    e->vlen = vlen;
+    if (vlen) {
+        memmove(ent_val(t, e), val, vlen);
+    }
+    return ent_val(t, e);
+}
+
+static void m_release(slkv *kv, void *val, bool dirty) {
+    /* Values live in place: nothing to write back. */
+    SL_UNUSED(kv);
+    SL_UNUSED(val);
+    SL_UNUSED(dirty);
+}
+
+static bool m_remove(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash) {
+    mtable *t = (mtable *)kv;
+    size_t idx;
+    ment *e = find(t, probe_hash(hash, ns), ns, key, klen, &idx);
+    if (!e) {
+        return false;
+    }
+    bool live = !(t->ttl_us > 0 && ent_expired(t, e, slclock_now(t->clock)));
+    if (!live) {
+        t->expired_lazy++;
+    }
+    slot_clear(t, idx);
+    ent_free(t, e);
+    return live;
+}
+
+static void m_visit_ns(slkv *kv, uint64_t ns, slkv_visit_fn fn, void *user) {
+    mtable *t = (mtable *)kv;
+    size_t i;
+    nsgrp *g = grp_find(t, ns, &i);
+    if (!g) {
+        return;
+    }
+    int64_t now = t->ttl_us > 0 ? slclock_now(t->clock) : 0;
+    for (ment *e = g->head; e; e = e->nnext) {
+        if (ent_expired(t, e, now)) {
+            continue;
+        }
+        if (!fn(e->ns, ent_key(t, e), e->klen, ent_val(t, e), e->vlen, user)) {
+            return;
+        }
+    }
+}
+
+static void m_visit_all(slkv *kv, slkv_visit_fn fn, void *user) {
+    mtable *t = (mtable *)kv;
+    int64_t now = t->ttl_us > 0 ? slclock_now(t->clock) : 0;
+    for (ment *e = t->head; e; e = e->gnext) {
+        if (ent_expired(t, e, now)) {
+            continue;
+        }
+        if (!fn(e->ns, ent_key(t, e), e->klen, ent_val(t, e), e->vlen, user)) {
+            return;
+        }
+    }
+}
+
+static void m_drop_ns(slkv *kv, uint64_t ns) {
+    mtable *t = (mtable *)kv;
+    size_t i;
+    nsgrp *g = grp_find(t, ns, &i);
+    if (!g) {
+        return;
+    }
+    /* ent_free releases the group together with its last entry. */
+    ment *e = g->head;
+    while (e) {
+        ment *next = e->nnext;
+        slot_clear(t, slot_of(t, e));
+        ent_free(t, e);
+        e = next;
+    }
+}
+
+static uint64_t m_count(slkv *kv) {
+    return ((mtable *)kv)->n;
+}
+
+static void m_set_ttl(slkv *kv, int64_t ttl_us, const slclock *clock) {
+    mtable *t = (mtable *)kv;
+    t->clock = clock;
+    t->ttl_us = ttl_us > 0 ? ttl_us : 0;
+    if (t->ttl_us == 0 || t->koff) {
+        return;
+    }
+    /* Add access-time storage to entries that exist already (normally none:
+     * tables get their TTL right after creation). */
+    int64_t now = slclock_now(clock);
+    t->koff = 8;
+    for (ment *e = t->head; e;) {
+        size_t idx = slot_of(t, e);
+        size_t old_size = sizeof(ment) + pad8(e->klen) + e->vcap;
+        ment *old = e;
+        e = slmem_realloc(e, old_size + 8);
+        memmove(e->data + 8, e->data, old_size - sizeof(ment));
+        *ent_access(e) = now;
+        ent_relink(t, old, e, idx);
+        t->bytes += 8;
+        e = e->gnext;
+    }
+}
+
+static uint64_t m_expire(slkv *kv, int64_t now_us, uint64_t budget) {
+    mtable *t = (mtable *)kv;
+    uint64_t removed = t->expired_lazy;
+    t->expired_lazy = 0;
+    if (t->ttl_us <= 0 || t->n == 0) {
+        return removed;
+    }
+    if (budget > t->n) {
+        budget = t->n;
+    }
+    ment *e = t->cursor ? t->cursor : t->head;
+    while (budget-- > 0 && e) {
+        ment *next = e->gnext ? e->gnext : t->head;
+        if (ent_expired(t, e, now_us)) {
+            if (next == e) {
+                next = NULL;
+            }
+            slot_clear(t, slot_of(t, e));
+            ent_free(t, e);
+            removed++;
+        }
+        e = next;
+    }
+    t->cursor = e;
+    return removed;
+}
+
+/* ---- the backend ---- */
+
+static slkv *m_table(slstate *s, const char *name, uint32_t val_size) {
+    mstate *m = (mstate *)s;
+    for (size_t i = 0; i < m->n_tables; i++) {
+        if (strcmp(m->tables[i]->name, name) == 0) {
+            if (m->tables[i]->kv.val_size != val_size) {
+                slmem_fatal("state table reopened with another value size", val_size);
+            }
+            return &m->tables[i]->kv;
+        }
+    }
+    mtable *t = slmem_calloc(1, sizeof *t);
+    t->kv.owner = s;
+    t->kv.val_size = val_size;
+    t->name = slmem_strdup(name);
+    t->slots = slmem_calloc(INIT_SLOTS, sizeof(mslot));
+    t->mask = INIT_SLOTS - 1;
+    t->nss = slmem_calloc(INIT_SLOTS, sizeof(nsslot));
+    t->ns_mask = INIT_SLOTS - 1;
+    t->bytes = sizeof *t + INIT_SLOTS * (sizeof(mslot) + sizeof(nsslot));
+    slmem_grow((void **)&m->tables, &m->cap_tables, m->n_tables + 1, sizeof(mtable *));
+    m->tables[m->n_tables++] = t;
+    return &t->kv;
+}
+
+static uint64_t m_bytes(slstate *s) {
+    mstate *m = (mstate *)s;
+    uint64_t n = sizeof *m;
+    for (size_t i = 0; i < m->n_tables; i++) {
+        n += m->tables[i]->bytes;
+    }
+    return n;
+}
+
+static void table_free(mtable *t) {
+    for (ment *e = t->head; e;) {
+        ment *next = e->gnext;
+        slmem_free(e);
+        e = next;
+    }
+    for (size_t i = 0; i <= t->ns_mask; i++) {
+        slmem_free(t->nss[i].g);
+    }
+    slmem_free(t->nss);
+    slmem_free(t->slots);
+    slmem_free(t->name);
+    slmem_free(t);
+}
+
+static void m_free(slstate *s) {
+    mstate *m = (mstate *)s;
+    for (size_t i = 0; i < m->n_tables; i++) {
+        table_free(m->tables[i]);
+    }
+    slmem_free(m->tables);
+    slmem_free(m);
+}
+
+static const slstate_vt memory_vt = {
+    .name = "memory",
+    .table = m_table,
+    .get = m_get,
+    .upsert = m_upsert,
+    .put = m_put,
+    .release = m_release,
+    .remove = m_remove,
+    .visit_ns = m_visit_ns,
+    .visit_all = m_visit_all,
+    .drop_ns = m_drop_ns,
+    .count = m_count,
+    .set_ttl = m_set_ttl,
+    .expire = m_expire,
+    .bytes = m_bytes,
+    .free = m_free,
+};
+
+slstate *slstate_memory_new(int n_key_groups) {
+    mstate *m = slmem_calloc(1, sizeof *m);
+    m->base.vt = &memory_vt;
+    m->base.n_key_groups = n_key_groups > 0 ? n_key_groups : 1;
+    return &m->base;
+}
