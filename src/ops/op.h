@@ -25,6 +25,7 @@
 
 typedef struct slop slop;
 typedef struct slopctx slopctx;
+typedef struct sldead_out sldead_out;
 
 /* Per-operator counters. Written by the owning thread, read by any
  * (relaxed atomics through slmetric_add / slmetric_get). */
@@ -64,6 +65,7 @@ struct slopctx {
     void (*emit_idle)(slopctx *c, bool idle);
     slbatch *dead;       /* owned by the runtime: buffered dead letters */
     bool dead_connected; /* port 1 carries dead letters to a stream */
+    sldead_out *dead_out; /* borrowed: the job's dead-letter file (NULL: stderr) */
 };
 
 static inline void slop_emit(slopctx *c, int port, slbatch *b) {
@@ -139,6 +141,11 @@ void slop_dead_letter(slopctx *c, const char *source, const char *position, cons
                       const char *raw, size_t raw_len);
 /* Flush dead letters buffered by slop_dead_letter (called by the runtime). */
 void slop_dead_letter_flush(slopctx *c);
+/* The job's dead-letter output for unconnected dead letters: JSON lines
+ * appended to `path` (NULL or "-" = stderr), opened at the first write, shared
+ * by all tasks (writes are serialised). Thread: new/free on the job's thread. */
+sldead_out *sldead_out_new(const char *path);
+void sldead_out_free(sldead_out *o);
 
 /* ---- keys ---- */
 
@@ -152,6 +159,9 @@ typedef struct slkeyspec {
  * BIGINT/TIMESTAMP key encodes as its 8 bytes; otherwise each column is a tag
  * byte (0 = NULL) then its bytes (strings length-prefixed). */
 uint64_t slkey_encode(const slkeyspec *k, const slbatch *b, uint32_t i, slbuf *out);
+/* The hashes of every row's key (as slkey_encode returns them) into
+ * hashes[0..b->n); `scratch` is reused for encoding. */
+void slkey_hash_batch(const slkeyspec *k, const slbatch *b, uint64_t *hashes, slbuf *scratch);
 /* Write the key columns decoded from `key` into row `row` of `b`, columns
  * starting at `first_col`. */
 void slkey_decode(const slkeyspec *k, const sl_schema *in_schema, const char *key, size_t len,

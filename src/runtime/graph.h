@@ -5,7 +5,8 @@
  * by forward edges at equal parallelism run as one task per subtask; every
  * other edge becomes bounded channels between tasks.
  *
- * The graph owns its nodes, their factory arguments and schemas.
+ * The graph owns its nodes, their names, their factory arguments and the
+ * schema references in out[]. conf.dead_letter_path belongs to the job.
  */
 #ifndef SL_GRAPH_H
 #define SL_GRAPH_H
@@ -65,18 +66,28 @@ typedef struct slgraph {
 
 void slgraph_init(slgraph *g);
 void slgraph_free(slgraph *g);
-/* Add a node; the graph takes `arg` (freed with arg_free) and refs schemas. */
+/* Add a node (allocated with slmem_*) and return its index. The graph takes
+ * the node itself, its name, `arg` (freed with arg_free) and the references
+ * held in n->out[] (the caller refs the schemas it puts there). */
 int slgraph_add_node(slgraph *g, slnode *n);
 void slgraph_add_edge(slgraph *g, const sledge *e);
 
 /* Run-time control and counters shared between the runtime and the API. */
 typedef struct slrun_ctl {
     int stop;           /* atomic: set to 1 to stop the job */
-    slopmetrics totals; /* aggregated: sources' rows_in, sinks' rows_out, ... */
+    slopmetrics totals; /* aggregated: sources' rows_in, sinks' rows_out, ... (after the run) */
+    int lock;           /* atomic spin lock guarding `live` */
+    struct slrt *live;  /* borrowed: the running job's runtime, NULL when not running */
 } slrun_ctl;
 
 /* Run the graph to completion (all sources ended) or until ctl->stop is set.
- * Thread: the caller's; worker threads are started and joined inside. */
+ * On a stop the job winds down like a cancel: no final watermark, no end().
+ * Errors (an open failing, a source failing) stop the job and are returned
+ * with their message. Thread: the caller's; worker threads are started and
+ * joined inside. */
 sl_err slrt_run(slgraph *g, slrun_ctl *ctl);
+/* A snapshot of the counters (live while running, final totals after); safe
+ * from any thread while the job runs. */
+void slrt_metrics(const slrun_ctl *ctl, sl_metrics *out);
 
 #endif /* SL_GRAPH_H */
