@@ -349,11 +349,13 @@ void slwin_late_row(slwin *w, const slbatch *b, uint32_t i) {
     slmetric_add(&w->base.ctx->metrics->rows_late, 1);
 }
 
-/* Serialized result row (win.prev values): for each column from nkey on,
+/* Serialized result row (win.prev values): int64 event time, then for each
+ * column from nkey on,
  * a tag byte (0 NULL, 1 value) then 8 bytes (BIGINT, TIMESTAMP, DOUBLE,
  * BOOLEAN as int64) or u32 length + bytes (STRING). */
 static void serialize(slwin *w, const slbatch *o, uint32_t row) {
     slbuf_reset(&w->ser);
+    slbuf_put(&w->ser, &o->ts[row], 8);
     for (int c = w->nkey; c < o->schema->n; c++) {
         const slcol *col = &o->cols[c];
         if (col->nulls[row]) {
@@ -382,6 +384,7 @@ static void serialize(slwin *w, const slbatch *o, uint32_t row) {
 }
 
 static void deserialize(slwin *w, const char *p, slbatch *o, uint32_t row) {
+    p += 8;
     for (int c = w->nkey; c < o->schema->n; c++) {
         const slcol *col = &o->cols[c];
         if (*p++ == 0) {
@@ -431,7 +434,10 @@ static uint32_t begin_out(slwin *w, const slagg_key *k, int64_t ts, sl_rowkind k
     return row;
 }
 
-static void emit_prev(slwin *w, const slagg_key *k, const char *prev, int64_t ts) {
+/* A retraction carries the retracted row as it was emitted, event time too. */
+static void emit_prev(slwin *w, const slagg_key *k, const char *prev) {
+    int64_t ts;
+    memcpy(&ts, prev, 8);
     uint32_t row = begin_out(w, k, ts, SL_UPDATE_BEFORE);
     deserialize(w, prev, w->out, row);
     w->out->n++;
@@ -446,14 +452,7 @@ void slwin_retract_prev(slwin *w, const slagg_key *k, uint64_t prev_ns) {
     if (!prev) {
         return;
     }
-    int64_t ts = 0;
-    /* The retraction carries the old window's time bounds; its event time is
-     * the old window's end - 1 when it had bounds. */
-    if (vlen >= 18 && prev[9] == 1) {
-        memcpy(&ts, prev + 10, 8);
-        ts -= 1;
-    }
-    emit_prev(w, k, prev, ts);
+    emit_prev(w, k, prev);
     slkv_remove(w->prev, prev_ns, k->key, k->klen, k->hash);
 }
 
@@ -468,7 +467,7 @@ void slwin_emit(slwin *w, const slagg_key *k, const void *rec, const slaggs_stor
     if (w->spec->mode == SL_RETRACTING) {
         prev = slkv_get(w->prev, prev_ns, k->key, k->klen, k->hash, &vlen);
         if (prev) {
-            emit_prev(w, k, prev, ts);
+            emit_prev(w, k, prev);
         }
     }
     uint32_t row = begin_out(w, k, ts, prev ? SL_UPDATE_AFTER : SL_INSERT);
