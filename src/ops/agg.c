@@ -1,0 +1,1028 @@
+/*
+ * agg.c - the incremental aggregate functions (layout and contracts: agg.h).
+ *
+ * Records are read and written through memcpy of small per-kind structs: state
+ * backends do not promise aligned values, and compilers turn these copies into
+ * plain loads and stores. STRING values of MIN/MAX/FIRST/LAST and the value
+ * sets of COUNT DISTINCT live in variable-size tables, so keys and values of
+ * any length work (they are copied into state on purpose).
+ *
+ * Called by the window operator on its worker thread.
+ */
+#include <math.h>
+
+#include "ops/agg.h"
+
+#define HDR_SIZE 16
+
+typedef union slv {
+    int64_t i;
+    double d;
+} slv;
+
+typedef struct st_count {
+    int64_t n;
+} st_count;
+typedef struct st_sum {
+    int64_t n;
+    slv sum;
+} st_sum;
+typedef struct st_minmax {
+    int64_t has;
+    slv v; /* STRING: v.i is the length; bytes in the str table */
+} st_minmax;
+typedef struct st_avg {
+    int64_t n, isum;
+    double dsum;
+} st_avg;
+typedef struct st_var {
+    int64_t n;
+    double mean, m2;
+} st_var;
+typedef struct st_fl {
+    int64_t has, ts, seq;
+    slv v;
+} st_fl;
+
+static uint32_t round8(size_t n) {
+    return (uint32_t)((n + 7) & ~(size_t)7);
+}
+
+static uint32_t state_size(const slagg_col *a) {
+    switch (a->kind) {
+    case SL_AGG_COUNT:
+    case SL_AGG_COUNT_DISTINCT:
+        return sizeof(st_count);
+    case SL_AGG_SUM:
+        return sizeof(st_sum);
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+        return sizeof(st_minmax);
+    case SL_AGG_AVG:
+        return sizeof(st_avg);
+    case SL_AGG_STDDEV:
+    case SL_AGG_STDDEV_POP:
+        return sizeof(st_var);
+    case SL_AGG_FIRST_VALUE:
+    case SL_AGG_LAST_VALUE:
+        return sizeof(st_fl);
+    case SL_AGG_UDAF:
+        return round8(a->udaf->acc_size);
+    }
+    return 0;
+}
+
+const char *slagg_kind_name(sl_agg_kind kind) {
+    switch (kind) {
+    case SL_AGG_COUNT:
+        return "count";
+    case SL_AGG_SUM:
+        return "sum";
+    case SL_AGG_MIN:
+        return "min";
+    case SL_AGG_MAX:
+        return "max";
+    case SL_AGG_AVG:
+        return "avg";
+    case SL_AGG_STDDEV:
+        return "stddev";
+    case SL_AGG_STDDEV_POP:
+        return "stddev_pop";
+    case SL_AGG_FIRST_VALUE:
+        return "first_value";
+    case SL_AGG_LAST_VALUE:
+        return "last_value";
+    case SL_AGG_COUNT_DISTINCT:
+        return "count_distinct";
+    case SL_AGG_UDAF:
+        return "udaf";
+    }
+    return "?";
+}
+
+sl_type slagg_out_type(sl_agg_kind kind, sl_type in, const sl_udaf *udaf) {
+    switch (kind) {
+    case SL_AGG_COUNT:
+    case SL_AGG_COUNT_DISTINCT:
+        return SL_BIGINT;
+    case SL_AGG_AVG:
+    case SL_AGG_STDDEV:
+    case SL_AGG_STDDEV_POP:
+        return SL_DOUBLE;
+    case SL_AGG_UDAF:
+        return udaf ? udaf->result_type : SL_BIGINT;
+    default:
+        return in;
+    }
+}
+
+static bool is_numeric(sl_type t) {
+    return t == SL_BIGINT || t == SL_DOUBLE;
+}
+
+sl_err slaggs_init(slaggs *g, const sl_schema *in, const sl_agg *aggs, int n) {
+    memset(g, 0, sizeof(*g));
+    if (n < 0 || n > SLAGG_MAX) {
+        return slerr_set(SL_ERR_ARG, "between 0 and %d aggregates are allowed, not %d", SLAGG_MAX,
+                         n);
+    }
+    g->a = slmem_calloc(n ? (size_t)n : 1, sizeof(slagg_col));
+    g->n = n;
+    g->retractable = true;
+    g->mergeable = true;
+    uint32_t off = HDR_SIZE;
+    sl_err err = SL_OK;
+    for (int i = 0; i < n; i++) {
+        const sl_agg *s = &aggs[i];
+        slagg_col *a = &g->a[i];
+        a->kind = s->kind;
+        a->col = -1;
+        const char *name = slagg_kind_name(s->kind);
+        if (s->kind < SL_AGG_COUNT || s->kind > SL_AGG_UDAF) {
+            err = slerr_set(SL_ERR_ARG, "aggregate %d: unknown kind %d", i, (int)s->kind);
+            goto out;
+        }
+        if (s->column) {
+            a->col = sl_schema_find(in, s->column);
+            if (a->col < 0) {
+                err = slerr_set(SL_ERR_NOTFOUND, "%s(%s): no column '%s' in the input", name,
+                                s->column, s->column);
+                goto out;
+            }
+            a->in_type = sl_schema_type(in, a->col);
+        } else if (s->kind != SL_AGG_COUNT) {
+            err = slerr_set(SL_ERR_ARG, "%s needs an input column", name);
+            goto out;
+        }
+        switch (s->kind) {
+        case SL_AGG_SUM:
+        case SL_AGG_AVG:
+        case SL_AGG_STDDEV:
+        case SL_AGG_STDDEV_POP:
+            if (!is_numeric(a->in_type)) {
+                err = slerr_set(SL_ERR_TYPE, "%s(%s): column '%s' is %s, a numeric type is needed",
+                                name, s->column, s->column, sl_type_name(a->in_type));
+                goto out;
+            }
+            break;
+        case SL_AGG_MIN:
+        case SL_AGG_MAX:
+        case SL_AGG_FIRST_VALUE:
+        case SL_AGG_LAST_VALUE:
+            g->retractable = false;
+            g->has_str |= a->in_type == SL_STRING;
+            break;
+        case SL_AGG_COUNT_DISTINCT:
+            g->has_distinct = true;
+            break;
+        case SL_AGG_UDAF:
+            if (!s->udaf || !s->udaf->init || !s->udaf->add || !s->udaf->result) {
+                err = slerr_set(SL_ERR_ARG, "aggregate %d: a UDAF needs init, add and result", i);
+                goto out;
+            }
+            if (s->udaf->acc_size > (1u << 20)) {
+                err = slerr_set(SL_ERR_ARG, "UDAF %s: accumulator of %zu bytes is too large",
+                                s->udaf->name ? s->udaf->name : "?", s->udaf->acc_size);
+                goto out;
+            }
+            a->udaf = s->udaf;
+            g->retractable &= s->udaf->retract != NULL;
+            g->mergeable &= s->udaf->merge != NULL;
+            break;
+        default:
+            break;
+        }
+        a->out_type = slagg_out_type(a->kind, a->in_type, a->udaf);
+        a->off = off;
+        off += state_size(a);
+    }
+    g->rec_size = off;
+out:
+    if (err) {
+        slaggs_free(g);
+    }
+    return err;
+}
+
+void slaggs_free(slaggs *g) {
+    if (!g) {
+        return;
+    }
+    slmem_free(g->a);
+    slbuf_free(&g->kbuf);
+    slbuf_free(&g->vbuf);
+    memset(g, 0, sizeof(*g));
+}
+
+void slaggs_rec_init(const slaggs *g, void *rec, uint64_t hash) {
+    memset(rec, 0, g->rec_size);
+    memcpy((char *)rec + 8, &hash, 8);
+    for (int i = 0; i < g->n; i++) {
+        const slagg_col *a = &g->a[i];
+        if (a->kind == SL_AGG_UDAF) {
+            char *acc = (char *)rec + a->off;
+            a->udaf->init(acc, a->udaf->user);
+        }
+    }
+}
+
+/* ---- composite keys of the variable-size tables ---- */
+
+static const char *str_key(slaggs *g, int agg, const slagg_key *k, uint32_t *len) {
+    slbuf_reset(&g->kbuf);
+    slbuf_putc(&g->kbuf, (char)agg);
+    slbuf_put(&g->kbuf, k->key, k->klen);
+    *len = (uint32_t)g->kbuf.len;
+    return g->kbuf.data;
+}
+
+static void distinct_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
+    const slcol *c = &b->cols[col];
+    switch (c->type) {
+    case SL_BOOLEAN:
+        slbuf_putc(out, c->v.b[i] ? 1 : 0);
+        break;
+    case SL_DOUBLE: {
+        double d = c->v.f64[i];
+        if (d == 0) {
+            d = 0; /* -0.0 == 0.0 */
+        } else if (isnan(d)) {
+            d = NAN;
+        }
+        slbuf_put(out, &d, 8);
+        break;
+    }
+    case SL_STRING:
+        slbuf_put(out, c->v.s[i].ptr, c->v.s[i].len);
+        break;
+    default:
+        slbuf_put(out, &c->v.i64[i], 8);
+        break;
+    }
+}
+
+static const char *distinct_key(slaggs *g, int agg, const slagg_key *k, const slbatch *b,
+                                uint32_t i, uint32_t *len) {
+    slbuf_reset(&g->kbuf);
+    slbuf_putc(&g->kbuf, (char)agg);
+    slbuf_put(&g->kbuf, &k->hash, 8);
+    slbuf_put(&g->kbuf, &k->klen, 4);
+    slbuf_put(&g->kbuf, k->key, k->klen);
+    distinct_value(&g->kbuf, b, g->a[agg].col, i);
+    *len = (uint32_t)g->kbuf.len;
+    return g->kbuf.data;
+}
+
+static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen) {
+    int c = memcmp(a, b, SL_MIN(alen, blen));
+    if (c != 0) {
+        return c;
+    }
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* -1, 0, 1: value x (of type t) against the stored value v. */
+static int cmp_fixed(sl_type t, slv x, slv v) {
+    if (t == SL_DOUBLE) {
+        return x.d < v.d ? -1 : x.d > v.d ? 1 : 0;
+    }
+    return x.i < v.i ? -1 : x.i > v.i ? 1 : 0;
+}
+
+static slv col_value(const slcol *c, uint32_t i) {
+    slv v;
+    switch (c->type) {
+    case SL_DOUBLE:
+        v.d = c->v.f64[i];
+        break;
+    case SL_BOOLEAN:
+        v.i = c->v.b[i] ? 1 : 0;
+        break;
+    case SL_STRING:
+        v.i = c->v.s[i].len;
+        break;
+    default:
+        v.i = c->v.i64[i];
+        break;
+    }
+    return v;
+}
+
+/* ---- add ---- */
+
+static void add_minmax(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t ns,
+                       const slagg_key *k, const slcol *c, uint32_t i) {
+    const slagg_col *a = &g->a[ai];
+    st_minmax s;
+    memcpy(&s, p, sizeof(s));
+    int want = a->kind == SL_AGG_MIN ? -1 : 1;
+    if (c->type == SL_STRING) {
+        const slstr *x = &c->v.s[i];
+        uint32_t klen;
+        const char *ck = str_key(g, ai, k, &klen);
+        if (s.has) {
+            uint32_t vlen = 0;
+            const char *cur = slkv_get(st->str, ns, ck, klen, k->hash, &vlen);
+            if (cur && cmp_bytes(x->ptr, x->len, cur, vlen) * want <= 0) {
+                return;
+            }
+        }
+        slkv_put(st->str, ns, ck, klen, k->hash, x->ptr, x->len);
+        s.has = 1;
+        s.v.i = x->len;
+    } else {
+        slv x = col_value(c, i);
+        if (s.has && cmp_fixed(c->type, x, s.v) * want <= 0) {
+            return;
+        }
+        s.has = 1;
+        s.v = x;
+    }
+    memcpy(p, &s, sizeof(s));
+}
+
+static void add_firstlast(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t ns,
+                          const slagg_key *k, const slcol *c, uint32_t i, int64_t ts,
+                          uint64_t seq) {
+    const slagg_col *a = &g->a[ai];
+    st_fl s;
+    memcpy(&s, p, sizeof(s));
+    if (s.has) {
+        /* Ties on event time go to arrival order: FIRST keeps the earlier. */
+        bool take = a->kind == SL_AGG_FIRST_VALUE ? ts < s.ts : ts >= s.ts;
+        if (!take) {
+            return;
+        }
+    }
+    s.has = 1;
+    s.ts = ts;
+    s.seq = (int64_t)seq;
+    s.v = col_value(c, i);
+    if (c->type == SL_STRING) {
+        uint32_t klen;
+        const char *ck = str_key(g, ai, k, &klen);
+        slkv_put(st->str, ns, ck, klen, k->hash, c->v.s[i].ptr, c->v.s[i].len);
+    }
+    memcpy(p, &s, sizeof(s));
+}
+
+static void udaf_call_add(const slagg_col *a, char *p, const slbatch *b, uint32_t i, bool retract) {
+    /* The accumulator is copied to aligned memory for the callback: state
+     * backends do not promise alignment. Small accumulators use the stack. */
+    uint64_t local[32];
+    size_t sz = a->udaf->acc_size;
+    void *acc = sz <= sizeof(local) ? (void *)local : slmem_alloc(sz);
+    memcpy(acc, p, sz);
+    sl_row r = {b, i};
+    if (retract) {
+        a->udaf->retract(acc, &r, a->col, a->udaf->user);
+    } else {
+        a->udaf->add(acc, &r, a->col, a->udaf->user);
+    }
+    memcpy(p, acc, sz);
+    if (acc != (void *)local) {
+        slmem_free(acc);
+    }
+}
+
+void slaggs_add(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const slagg_key *k,
+                const slbatch *b, uint32_t i, uint64_t seq) {
+    char *r = rec;
+    int64_t rows;
+    memcpy(&rows, r, 8);
+    rows++;
+    memcpy(r, &rows, 8);
+    for (int ai = 0; ai < g->n; ai++) {
+        const slagg_col *a = &g->a[ai];
+        char *p = r + a->off;
+        if (a->col < 0) { /* COUNT(*) */
+            st_count s;
+            memcpy(&s, p, sizeof(s));
+            s.n++;
+            memcpy(p, &s, sizeof(s));
+            continue;
+        }
+        const slcol *c = &b->cols[a->col];
+        if (c->nulls[i]) {
+            continue;
+        }
+        switch (a->kind) {
+        case SL_AGG_COUNT: {
+            st_count s;
+            memcpy(&s, p, sizeof(s));
+            s.n++;
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_SUM: {
+            st_sum s;
+            memcpy(&s, p, sizeof(s));
+            s.n++;
+            if (c->type == SL_DOUBLE) {
+                s.sum.d += c->v.f64[i];
+            } else {
+                s.sum.i = (int64_t)((uint64_t)s.sum.i + (uint64_t)c->v.i64[i]);
+            }
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_MIN:
+        case SL_AGG_MAX:
+            add_minmax(g, ai, p, st, ns, k, c, i);
+            break;
+        case SL_AGG_AVG: {
+            st_avg s;
+            memcpy(&s, p, sizeof(s));
+            s.n++;
+            if (c->type == SL_DOUBLE) {
+                s.dsum += c->v.f64[i];
+            } else {
+                s.isum = (int64_t)((uint64_t)s.isum + (uint64_t)c->v.i64[i]);
+            }
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_STDDEV:
+        case SL_AGG_STDDEV_POP: {
+            st_var s;
+            memcpy(&s, p, sizeof(s));
+            double x = c->type == SL_DOUBLE ? c->v.f64[i] : (double)c->v.i64[i];
+            s.n++;
+            double d = x - s.mean;
+            s.mean += d / (double)s.n;
+            s.m2 += d * (x - s.mean);
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_FIRST_VALUE:
+        case SL_AGG_LAST_VALUE:
+            add_firstlast(g, ai, p, st, ns, k, c, i, b->ts[i], seq);
+            break;
+        case SL_AGG_COUNT_DISTINCT: {
+            uint32_t klen;
+            const char *ck = distinct_key(g, ai, k, b, i, &klen);
+            bool created = false;
+            uint32_t vl = 0;
+            void *v = slkv_get(st->distinct, ns, ck, klen, k->hash, &vl);
+            int64_t cnt = 1;
+            if (v) {
+                memcpy(&cnt, v, 8);
+                cnt++;
+                memcpy(v, &cnt, 8);
+                slkv_release(st->distinct, v, true);
+            } else {
+                slkv_put(st->distinct, ns, ck, klen, k->hash, &cnt, 8);
+                created = true;
+            }
+            if (created) {
+                st_count s;
+                memcpy(&s, p, sizeof(s));
+                s.n++;
+                memcpy(p, &s, sizeof(s));
+            }
+            break;
+        }
+        case SL_AGG_UDAF:
+            udaf_call_add(a, p, b, i, false);
+            break;
+        }
+    }
+}
+
+void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const slagg_key *k,
+                    const slbatch *b, uint32_t i) {
+    char *r = rec;
+    int64_t rows;
+    memcpy(&rows, r, 8);
+    rows--;
+    memcpy(r, &rows, 8);
+    for (int ai = 0; ai < g->n; ai++) {
+        const slagg_col *a = &g->a[ai];
+        char *p = r + a->off;
+        if (a->col >= 0 && b->cols[a->col].nulls[i]) {
+            continue;
+        }
+        const slcol *c = a->col >= 0 ? &b->cols[a->col] : NULL;
+        switch (a->kind) {
+        case SL_AGG_COUNT: {
+            st_count s;
+            memcpy(&s, p, sizeof(s));
+            s.n--;
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_SUM: {
+            st_sum s;
+            memcpy(&s, p, sizeof(s));
+            s.n--;
+            if (c->type == SL_DOUBLE) {
+                s.sum.d = s.n ? s.sum.d - c->v.f64[i] : 0;
+            } else {
+                s.sum.i = (int64_t)((uint64_t)s.sum.i - (uint64_t)c->v.i64[i]);
+            }
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_AVG: {
+            st_avg s;
+            memcpy(&s, p, sizeof(s));
+            s.n--;
+            if (c->type == SL_DOUBLE) {
+                s.dsum = s.n ? s.dsum - c->v.f64[i] : 0;
+            } else {
+                s.isum = (int64_t)((uint64_t)s.isum - (uint64_t)c->v.i64[i]);
+            }
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_STDDEV:
+        case SL_AGG_STDDEV_POP: {
+            st_var s;
+            memcpy(&s, p, sizeof(s));
+            double x = c->type == SL_DOUBLE ? c->v.f64[i] : (double)c->v.i64[i];
+            if (s.n <= 1) {
+                memset(&s, 0, sizeof(s));
+            } else {
+                double mean0 = s.mean - (x - s.mean) / (double)(s.n - 1);
+                s.m2 -= (x - mean0) * (x - s.mean);
+                s.mean = mean0;
+                s.n--;
+                if (s.m2 < 0) {
+                    s.m2 = 0;
+                }
+            }
+            memcpy(p, &s, sizeof(s));
+            break;
+        }
+        case SL_AGG_COUNT_DISTINCT: {
+            uint32_t klen;
+            const char *ck = distinct_key(g, ai, k, b, i, &klen);
+            uint32_t vl = 0;
+            void *v = slkv_get(st->distinct, ns, ck, klen, k->hash, &vl);
+            if (!v) {
+                break;
+            }
+            int64_t cnt;
+            memcpy(&cnt, v, 8);
+            if (--cnt > 0) {
+                memcpy(v, &cnt, 8);
+                slkv_release(st->distinct, v, true);
+            } else {
+                slkv_release(st->distinct, v, false);
+                slkv_remove(st->distinct, ns, ck, klen, k->hash);
+                st_count s;
+                memcpy(&s, p, sizeof(s));
+                s.n--;
+                memcpy(p, &s, sizeof(s));
+            }
+            break;
+        }
+        case SL_AGG_UDAF:
+            if (a->udaf->retract) {
+                udaf_call_add(a, p, b, i, true);
+            }
+            break;
+        default: /* MIN, MAX, FIRST_VALUE, LAST_VALUE keep their value */
+            break;
+        }
+    }
+}
+
+/* ---- merge ---- */
+
+/* Copy the STRING value of aggregate ai from (ss, src_ns) to (ds, dst_ns). */
+static void copy_str(slaggs *g, int ai, const slaggs_store *ds, uint64_t dst_ns,
+                     const slaggs_store *ss, uint64_t src_ns, const slagg_key *k) {
+    uint32_t klen, vlen = 0;
+    const char *ck = str_key(g, ai, k, &klen);
+    const char *v = slkv_get(ss->str, src_ns, ck, klen, k->hash, &vlen);
+    if (!v) {
+        return;
+    }
+    /* Copy first: src and dst may be the same table, and put may move it. */
+    slbuf_reset(&g->vbuf);
+    slbuf_put(&g->vbuf, v, vlen);
+    slkv_put(ds->str, dst_ns, ck, klen, k->hash, g->vbuf.data, vlen);
+}
+
+static void merge_minmax(slaggs *g, int ai, char *dp, const slaggs_store *ds, uint64_t dst_ns,
+                         const char *sp, const slaggs_store *ss, uint64_t src_ns,
+                         const slagg_key *k) {
+    const slagg_col *a = &g->a[ai];
+    st_minmax d, s;
+    memcpy(&d, dp, sizeof(d));
+    memcpy(&s, sp, sizeof(s));
+    if (!s.has) {
+        return;
+    }
+    int want = a->kind == SL_AGG_MIN ? -1 : 1;
+    if (a->in_type == SL_STRING) {
+        if (d.has) {
+            uint32_t klen, slen = 0, dlen = 0;
+            const char *ck = str_key(g, ai, k, &klen);
+            const char *sv = slkv_get(ss->str, src_ns, ck, klen, k->hash, &slen);
+            const char *dv = slkv_get(ds->str, dst_ns, ck, klen, k->hash, &dlen);
+            if (!sv || (dv && cmp_bytes(sv, slen, dv, dlen) * want <= 0)) {
+                return;
+            }
+        }
+        copy_str(g, ai, ds, dst_ns, ss, src_ns, k);
+    } else if (d.has && cmp_fixed(a->in_type, s.v, d.v) * want <= 0) {
+        return;
+    }
+    memcpy(dp, &s, sizeof(s));
+}
+
+static void merge_firstlast(slaggs *g, int ai, char *dp, const slaggs_store *ds, uint64_t dst_ns,
+                            const char *sp, const slaggs_store *ss, uint64_t src_ns,
+                            const slagg_key *k) {
+    const slagg_col *a = &g->a[ai];
+    st_fl d, s;
+    memcpy(&d, dp, sizeof(d));
+    memcpy(&s, sp, sizeof(s));
+    if (!s.has) {
+        return;
+    }
+    if (d.has) {
+        bool take = a->kind == SL_AGG_FIRST_VALUE
+                        ? (s.ts < d.ts || (s.ts == d.ts && s.seq < d.seq))
+                        : (s.ts > d.ts || (s.ts == d.ts && s.seq > d.seq));
+        if (!take) {
+            return;
+        }
+    }
+    if (a->in_type == SL_STRING) {
+        copy_str(g, ai, ds, dst_ns, ss, src_ns, k);
+    }
+    memcpy(dp, &s, sizeof(s));
+}
+
+void slaggs_merge(slaggs *g, void *dst, const slaggs_store *ds, uint64_t dst_ns, const void *src,
+                  const slaggs_store *ss, uint64_t src_ns, const slagg_key *k) {
+    char *dr = dst;
+    const char *sr = src;
+    int64_t dn, sn;
+    memcpy(&dn, dr, 8);
+    memcpy(&sn, sr, 8);
+    dn += sn;
+    memcpy(dr, &dn, 8);
+    for (int ai = 0; ai < g->n; ai++) {
+        const slagg_col *a = &g->a[ai];
+        char *dp = dr + a->off;
+        const char *sp = sr + a->off;
+        switch (a->kind) {
+        case SL_AGG_COUNT: {
+            st_count d, s;
+            memcpy(&d, dp, sizeof(d));
+            memcpy(&s, sp, sizeof(s));
+            d.n += s.n;
+            memcpy(dp, &d, sizeof(d));
+            break;
+        }
+        case SL_AGG_SUM: {
+            st_sum d, s;
+            memcpy(&d, dp, sizeof(d));
+            memcpy(&s, sp, sizeof(s));
+            d.n += s.n;
+            if (a->in_type == SL_DOUBLE) {
+                d.sum.d += s.sum.d;
+            } else {
+                d.sum.i = (int64_t)((uint64_t)d.sum.i + (uint64_t)s.sum.i);
+            }
+            memcpy(dp, &d, sizeof(d));
+            break;
+        }
+        case SL_AGG_MIN:
+        case SL_AGG_MAX:
+            merge_minmax(g, ai, dp, ds, dst_ns, sp, ss, src_ns, k);
+            break;
+        case SL_AGG_AVG: {
+            st_avg d, s;
+            memcpy(&d, dp, sizeof(d));
+            memcpy(&s, sp, sizeof(s));
+            d.n += s.n;
+            d.isum = (int64_t)((uint64_t)d.isum + (uint64_t)s.isum);
+            d.dsum += s.dsum;
+            memcpy(dp, &d, sizeof(d));
+            break;
+        }
+        case SL_AGG_STDDEV:
+        case SL_AGG_STDDEV_POP: {
+            /* Chan, Golub and LeVeque's pairwise update. */
+            st_var d, s;
+            memcpy(&d, dp, sizeof(d));
+            memcpy(&s, sp, sizeof(s));
+            if (s.n == 0) {
+                break;
+            }
+            if (d.n == 0) {
+                d = s;
+            } else {
+                double n = (double)(d.n + s.n);
+                double delta = s.mean - d.mean;
+                d.mean += delta * (double)s.n / n;
+                d.m2 += s.m2 + delta * delta * (double)d.n * (double)s.n / n;
+                d.n += s.n;
+            }
+            memcpy(dp, &d, sizeof(d));
+            break;
+        }
+        case SL_AGG_FIRST_VALUE:
+        case SL_AGG_LAST_VALUE:
+            merge_firstlast(g, ai, dp, ds, dst_ns, sp, ss, src_ns, k);
+            break;
+        case SL_AGG_COUNT_DISTINCT:
+            break; /* slaggs_merge_distinct */
+        case SL_AGG_UDAF: {
+            if (!a->udaf->merge) {
+                break;
+            }
+            uint64_t l1[32], l2[32];
+            size_t sz = a->udaf->acc_size;
+            bool small = sz <= sizeof(l1);
+            void *x = small ? (void *)l1 : slmem_alloc(sz);
+            void *y = small ? (void *)l2 : slmem_alloc(sz);
+            memcpy(x, dp, sz);
+            memcpy(y, sp, sz);
+            a->udaf->merge(x, y, a->udaf->user);
+            memcpy(dp, x, sz);
+            if (!small) {
+                slmem_free(x);
+                slmem_free(y);
+            }
+            break;
+        }
+        }
+    }
+}
+
+typedef struct distinct_visit {
+    slaggs *g;
+    const slaggs_store *ds;
+    uint64_t dst_ns;
+    slkv *recs;
+    uint64_t rec_ns;
+    const slagg_key *only;
+} distinct_visit;
+
+static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                           void *user) {
+    SL_UNUSED(ns);
+    distinct_visit *dv = user;
+    const char *ck = key;
+    if (klen < 13 || vlen != 8) {
+        return true;
+    }
+    uint64_t hash;
+    uint32_t kl;
+    memcpy(&hash, ck + 1, 8);
+    memcpy(&kl, ck + 9, 4);
+    const char *k = ck + 13;
+    if (dv->only && (kl != dv->only->klen || hash != dv->only->hash ||
+                     memcmp(k, dv->only->key, kl) != 0)) {
+        return true;
+    }
+    int64_t cnt;
+    memcpy(&cnt, val, 8);
+    uint32_t vl = 0;
+    void *dst = slkv_get(dv->ds->distinct, dv->dst_ns, ck, klen, hash, &vl);
+    if (dst) {
+        int64_t c2;
+        memcpy(&c2, dst, 8);
+        c2 += cnt;
+        memcpy(dst, &c2, 8);
+        slkv_release(dv->ds->distinct, dst, true);
+        return true;
+    }
+    slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, hash, &cnt, 8);
+    char *rec = slkv_get(dv->recs, dv->rec_ns, k, kl, hash, &vl);
+    if (rec) {
+        const slagg_col *a = &dv->g->a[(uint8_t)ck[0]];
+        st_count s;
+        memcpy(&s, rec + a->off, sizeof(s));
+        s.n++;
+        memcpy(rec + a->off, &s, sizeof(s));
+        slkv_release(dv->recs, rec, true);
+    }
+    return true;
+}
+
+typedef struct copy_visit {
+    slbuf *buf; /* [u32 klen][key][int64 count] ... */
+    const slagg_key *only;
+} copy_visit;
+
+static bool visit_copy(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                       void *user) {
+    SL_UNUSED(ns);
+    copy_visit *cv = user;
+    const char *ck = key;
+    if (klen < 13 || vlen != 8) {
+        return true;
+    }
+    uint32_t kl;
+    memcpy(&kl, ck + 9, 4);
+    if (cv->only && (kl != cv->only->klen || memcmp(ck + 13, cv->only->key, kl) != 0)) {
+        return true;
+    }
+    slbuf_put(cv->buf, &klen, 4);
+    slbuf_put(cv->buf, key, klen);
+    slbuf_put(cv->buf, val, 8);
+    return true;
+}
+
+void slaggs_merge_distinct(slaggs *g, const slaggs_store *ds, uint64_t dst_ns,
+                           const slaggs_store *ss, uint64_t src_ns, slkv *recs, uint64_t rec_ns,
+                           const slagg_key *only) {
+    if (!g->has_distinct) {
+        return;
+    }
+    distinct_visit dv = {g, ds, dst_ns, recs, rec_ns, only};
+    if (ds->distinct != ss->distinct) {
+        slkv_visit_ns(ss->distinct, src_ns, visit_distinct, &dv);
+        return;
+    }
+    /* Same table (merging sessions): copy the entries out first, since the
+     * table must not change while it is visited. */
+    slbuf buf = {0};
+    copy_visit cv = {&buf, only};
+    slkv_visit_ns(ss->distinct, src_ns, visit_copy, &cv);
+    for (size_t off = 0; off < buf.len;) {
+        uint32_t klen;
+        memcpy(&klen, buf.data + off, 4);
+        char *key = buf.data + off + 4;
+        visit_distinct(src_ns, key, klen, key + klen, 8, &dv);
+        off += 4 + klen + 8;
+    }
+    slbuf_free(&buf);
+}
+
+/* ---- result ---- */
+
+static void set_value(slbatch *out, int col, uint32_t row, sl_type t, slv v) {
+    switch (t) {
+    case SL_DOUBLE:
+        slbatch_set_f64(out, col, row, v.d);
+        break;
+    case SL_BOOLEAN:
+        slbatch_set_bool(out, col, row, v.i != 0);
+        break;
+    default:
+        slbatch_set_i64(out, col, row, v.i);
+        break;
+    }
+}
+
+void slaggs_result(slaggs *g, const void *rec, const slaggs_store *st, uint64_t ns,
+                   const slagg_key *k, slbatch *out, int first_col, uint32_t row) {
+    const char *r = rec;
+    for (int ai = 0; ai < g->n; ai++) {
+        const slagg_col *a = &g->a[ai];
+        const char *p = r + a->off;
+        int col = first_col + ai;
+        slbatch_set_null(out, col, row);
+        switch (a->kind) {
+        case SL_AGG_COUNT:
+        case SL_AGG_COUNT_DISTINCT: {
+            st_count s;
+            memcpy(&s, p, sizeof(s));
+            slbatch_set_i64(out, col, row, s.n);
+            break;
+        }
+        case SL_AGG_SUM: {
+            st_sum s;
+            memcpy(&s, p, sizeof(s));
+            if (s.n > 0) {
+                set_value(out, col, row, a->out_type, s.sum);
+            }
+            break;
+        }
+        case SL_AGG_AVG: {
+            st_avg s;
+            memcpy(&s, p, sizeof(s));
+            if (s.n > 0) {
+                double sum = a->in_type == SL_DOUBLE ? s.dsum : (double)s.isum;
+                slbatch_set_f64(out, col, row, sum / (double)s.n);
+            }
+            break;
+        }
+        case SL_AGG_STDDEV:
+        case SL_AGG_STDDEV_POP: {
+            st_var s;
+            memcpy(&s, p, sizeof(s));
+            int64_t denom = a->kind == SL_AGG_STDDEV ? s.n - 1 : s.n;
+            if (denom > 0) {
+                double m2 = s.m2 < 0 ? 0 : s.m2;
+                slbatch_set_f64(out, col, row, sqrt(m2 / (double)denom));
+            }
+            break;
+        }
+        case SL_AGG_MIN:
+        case SL_AGG_MAX:
+        case SL_AGG_FIRST_VALUE:
+        case SL_AGG_LAST_VALUE: {
+            int64_t has;
+            slv v;
+            memcpy(&has, p, 8);
+            if (a->kind == SL_AGG_MIN || a->kind == SL_AGG_MAX) {
+                memcpy(&v, p + 8, 8);
+            } else {
+                memcpy(&v, p + 24, 8);
+            }
+            if (!has) {
+                break;
+            }
+            if (a->in_type == SL_STRING) {
+                uint32_t klen, vlen = 0;
+                const char *ck = str_key(g, ai, k, &klen);
+                const char *sv = slkv_get(st->str, ns, ck, klen, k->hash, &vlen);
+                if (sv) {
+                    slbatch_set_str(out, col, row, sv, vlen);
+                }
+            } else {
+                set_value(out, col, row, a->out_type, v);
+            }
+            break;
+        }
+        case SL_AGG_UDAF: {
+            uint64_t local[32];
+            size_t sz = a->udaf->acc_size;
+            void *acc = sz <= sizeof(local) ? (void *)local : slmem_alloc(sz);
+            memcpy(acc, p, sz);
+            sl_out o;
+            memset(&o, 0, sizeof(o));
+            o.b = out;
+            o.row = row;
+            o.started = true;
+            a->udaf->result(acc, &o, col, a->udaf->user);
+            if (acc != (void *)local) {
+                slmem_free(acc);
+            }
+            break;
+        }
+        }
+    }
+}
+
+/* ---- clearing ---- */
+
+typedef struct collect_visit {
+    slbuf *keys; /* [u32 len][bytes] ... */
+    const slagg_key *only;
+} collect_visit;
+
+static bool visit_collect(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                          void *user) {
+    SL_UNUSED(ns);
+    SL_UNUSED(val);
+    SL_UNUSED(vlen);
+    collect_visit *cv = user;
+    const char *ck = key;
+    uint32_t kl;
+    if (klen < 13) {
+        return true;
+    }
+    memcpy(&kl, ck + 9, 4);
+    if (kl != cv->only->klen || memcmp(ck + 13, cv->only->key, kl) != 0) {
+        return true;
+    }
+    slbuf_put(cv->keys, &klen, 4);
+    slbuf_put(cv->keys, key, klen);
+    return true;
+}
+
+void slaggs_clear_key(slaggs *g, const slaggs_store *st, uint64_t ns, const slagg_key *k) {
+    for (int ai = 0; ai < g->n; ai++) {
+        const slagg_col *a = &g->a[ai];
+        bool str = a->in_type == SL_STRING &&
+                   (a->kind == SL_AGG_MIN || a->kind == SL_AGG_MAX ||
+                    a->kind == SL_AGG_FIRST_VALUE || a->kind == SL_AGG_LAST_VALUE);
+        if (str) {
+            uint32_t klen;
+            const char *ck = str_key(g, ai, k, &klen);
+            slkv_remove(st->str, ns, ck, klen, k->hash);
+        }
+    }
+    if (g->has_distinct) {
+        /* Collect first: removing while visiting is not allowed. */
+        slbuf keys = {0};
+        collect_visit cv = {&keys, k};
+        slkv_visit_ns(st->distinct, ns, visit_collect, &cv);
+        for (size_t off = 0; off < keys.len;) {
+            uint32_t len;
+            memcpy(&len, keys.data + off, 4);
+            slkv_remove(st->distinct, ns, keys.data + off + 4, len, k->hash);
+            off += 4 + len;
+        }
+        slbuf_free(&keys);
+    }
+}
+
+void slaggs_drop_ns(slaggs *g, const slaggs_store *st, uint64_t ns) {
+    if (g->has_str && st->str) {
+        slkv_drop_ns(st->str, ns);
+    }
+    if (g->has_distinct && st->distinct) {
+        slkv_drop_ns(st->distinct, ns);
+    }
+}

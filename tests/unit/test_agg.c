@@ -1,0 +1,202 @@
+/*
+ * test_agg.c - the aggregate functions of ops/agg.h used directly: add,
+ * retract, merge (Chan's STDDEV merge, distinct sets, strings) and results.
+ */
+#include <math.h>
+
+#include "ops/agg.h"
+#include "test.h"
+
+typedef struct fx {
+    sl_schema *in, *out;
+    slaggs g;
+    slstate *st;
+    slaggs_store s;
+    slbatch *b, *o;
+    void *rec, *rec2;
+} fx;
+
+static void fx_init(fx *f, const sl_agg *aggs, int n) {
+    memset(f, 0, sizeof(*f));
+    CHECK(sl_schema_parse("v BIGINT, d DOUBLE, s STRING, t TIMESTAMP, f BOOLEAN", &f->in) ==
+          SL_OK);
+    CHECK(slaggs_init(&f->g, f->in, aggs, n) == SL_OK);
+    sl_schema_new(&f->out);
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "a%d", i % 100);
+        sl_schema_add(f->out, name, f->g.a[i].out_type);
+    }
+    f->st = slstate_memory_new(128);
+    f->s.str = slstate_table(f->st, "str", 0);
+    f->s.distinct = slstate_table(f->st, "distinct", 0);
+    f->b = slbatch_new(f->in, 64);
+    f->o = slbatch_new(f->out, 4);
+    f->rec = slmem_alloc(f->g.rec_size);
+    f->rec2 = slmem_alloc(f->g.rec_size);
+    slaggs_rec_init(&f->g, f->rec, 7);
+    slaggs_rec_init(&f->g, f->rec2, 7);
+}
+
+static void fx_free(fx *f) {
+    slaggs_free(&f->g);
+    slstate_free(f->st);
+    slbatch_free(f->b);
+    slbatch_free(f->o);
+    slschema_unref(f->in);
+    slschema_unref(f->out);
+    slmem_free(f->rec);
+    slmem_free(f->rec2);
+}
+
+static const slagg_key KEY = {"key", 3, 7};
+
+/* Append a row: v (and d = v + 0.5, s = "s<v>", t = v s, f = v odd). */
+static uint32_t put(fx *f, int64_t v, int64_t ts, bool null) {
+    uint32_t i = slbatch_begin_row(f->b);
+    if (!null) {
+        char s[32];
+        int n = snprintf(s, sizeof(s), "s%lld", (long long)v);
+        slbatch_set_i64(f->b, 0, i, v);
+        slbatch_set_f64(f->b, 1, i, (double)v + 0.5);
+        slbatch_set_str(f->b, 2, i, s, (size_t)n);
+        slbatch_set_i64(f->b, 3, i, v * SL_SECOND);
+        slbatch_set_bool(f->b, 4, i, v % 2 != 0);
+    }
+    f->b->ts[i] = ts;
+    f->b->n++;
+    return i;
+}
+
+static void result(fx *f, void *rec, uint64_t ns) {
+    slbatch_clear(f->o);
+    uint32_t r = slbatch_begin_row(f->o);
+    slaggs_result(&f->g, rec, &f->s, ns, &KEY, f->o, 0, r);
+    f->o->n++;
+}
+
+TEST(stddev_add_retract_merge) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_STDDEV, "d", NULL, NULL},
+        {SL_AGG_STDDEV_POP, "v", NULL, NULL},
+        {SL_AGG_AVG, "v", NULL, NULL},
+        {SL_AGG_SUM, "d", NULL, NULL},
+    };
+    fx f;
+    fx_init(&f, aggs, 4);
+    /* Large offset: the naive sum-of-squares formula would lose everything. */
+    int64_t base = 1000000000;
+    for (int i = 0; i < 10; i++) {
+        uint32_t r = put(&f, base + i, i, false);
+        slaggs_add(&f.g, i < 5 ? f.rec : f.rec2, &f.s, i < 5 ? 1 : 2, &KEY, f.b, r, (uint64_t)i);
+    }
+    slaggs_merge(&f.g, f.rec, &f.s, 1, f.rec2, &f.s, 2, &KEY);
+    result(&f, f.rec, 1);
+    /* 0..9 (+0.5): sample sd = sqrt(82.5/9), population sd = sqrt(8.25) */
+    CHECK_DBL(f.o->cols[0].v.f64[0], sqrt(82.5 / 9), 1e-9);
+    CHECK_DBL(f.o->cols[1].v.f64[0], sqrt(8.25), 1e-9);
+    CHECK_DBL(f.o->cols[2].v.f64[0], (double)base + 4.5, 1e-6);
+    CHECK_DBL(f.o->cols[3].v.f64[0], 10.0 * (double)base + 50, 1e-3);
+    /* Retract 9, 8, ..., 1: one value left. */
+    for (uint32_t r = 9; r >= 1; r--) {
+        slaggs_retract(&f.g, f.rec, &f.s, 1, &KEY, f.b, r);
+    }
+    result(&f, f.rec, 1);
+    CHECK(slbatch_is_null(f.o, 0, 0)); /* sample sd of one value */
+    CHECK_DBL(f.o->cols[1].v.f64[0], 0, 1e-9);
+    CHECK_DBL(f.o->cols[2].v.f64[0], (double)base, 1e-6);
+    fx_free(&f);
+}
+
+TEST(min_max_first_last_types) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_MIN, "t", NULL, NULL},
+        {SL_AGG_MAX, "f", NULL, NULL},
+        {SL_AGG_MIN, "f", NULL, NULL},
+        {SL_AGG_MAX, "d", NULL, NULL},
+        {SL_AGG_FIRST_VALUE, "v", NULL, NULL},
+        {SL_AGG_LAST_VALUE, "s", NULL, NULL},
+        {SL_AGG_MAX, "s", NULL, NULL},
+        {SL_AGG_COUNT, "v", NULL, NULL},
+    };
+    fx f;
+    fx_init(&f, aggs, 8);
+    int64_t vals[] = {4, 2, 8, 3, 5};
+    int64_t tss[] = {10, 5, 5, 20, 20}; /* ties at 5 and at 20: arrival order */
+    for (int i = 0; i < 5; i++) {
+        uint32_t r = put(&f, vals[i], tss[i], false);
+        slaggs_add(&f.g, i % 2 ? f.rec2 : f.rec, &f.s, i % 2 ? 2 : 1, &KEY, f.b, r,
+                   (uint64_t)i);
+    }
+    uint32_t r = put(&f, 0, 100, true); /* NULLs are ignored */
+    slaggs_add(&f.g, f.rec2, &f.s, 2, &KEY, f.b, r, 5);
+    slaggs_merge(&f.g, f.rec, &f.s, 1, f.rec2, &f.s, 2, &KEY);
+    result(&f, f.rec, 1);
+    CHECK_INT(f.o->cols[0].v.i64[0], 2 * SL_SECOND);
+    CHECK_INT(f.o->cols[1].v.b[0], 1);
+    CHECK_INT(f.o->cols[2].v.b[0], 0);
+    CHECK_DBL(f.o->cols[3].v.f64[0], 8.5, 0);
+    CHECK_INT(f.o->cols[4].v.i64[0], 2); /* ts 5, arrived before 8 */
+    CHECK(f.o->cols[5].v.s[0].len == 2 && memcmp(f.o->cols[5].v.s[0].ptr, "s5", 2) == 0);
+    CHECK(f.o->cols[6].v.s[0].len == 2 && memcmp(f.o->cols[6].v.s[0].ptr, "s8", 2) == 0);
+    CHECK_INT(f.o->cols[7].v.i64[0], 5);
+    fx_free(&f);
+}
+
+TEST(count_distinct_add_retract_merge) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT_DISTINCT, "s", NULL, NULL},
+        {SL_AGG_COUNT_DISTINCT, "d", NULL, NULL},
+    };
+    fx f;
+    fx_init(&f, aggs, 2);
+    slkv *recs = slstate_table(f.st, "recs", f.g.rec_size);
+    int64_t vals[] = {1, 2, 1, 3, 1};
+    uint32_t rows[5];
+    for (int i = 0; i < 5; i++) {
+        rows[i] = put(&f, vals[i], i, false);
+        slaggs_add(&f.g, f.rec, &f.s, 1, &KEY, f.b, rows[i], (uint64_t)i);
+    }
+    result(&f, f.rec, 1);
+    CHECK_INT(f.o->cols[0].v.i64[0], 3);
+    CHECK_INT(f.o->cols[1].v.i64[0], 3);
+    slaggs_retract(&f.g, f.rec, &f.s, 1, &KEY, f.b, rows[1]); /* the only 2 */
+    slaggs_retract(&f.g, f.rec, &f.s, 1, &KEY, f.b, rows[0]); /* one of three 1s */
+    result(&f, f.rec, 1);
+    CHECK_INT(f.o->cols[0].v.i64[0], 2);
+    /* Merge into another table: {1, 3} and {3, 9} give 3 distinct. */
+    slaggs_store other = {slstate_table(f.st, "str2", 0), slstate_table(f.st, "d2", 0)};
+    bool created;
+    void *dst = slkv_upsert(recs, 0, KEY.key, KEY.klen, KEY.hash, &created);
+    slaggs_rec_init(&f.g, dst, KEY.hash);
+    uint32_t r9 = put(&f, 9, 9, false);
+    uint32_t r3 = put(&f, 3, 9, false);
+    slaggs_add(&f.g, dst, &other, 0, &KEY, f.b, r9, 9);
+    slaggs_add(&f.g, dst, &other, 0, &KEY, f.b, r3, 10);
+    slkv_release(recs, dst, true);
+    slaggs_merge_distinct(&f.g, &other, 0, &f.s, 1, recs, 0, NULL);
+    uint32_t vl;
+    dst = slkv_get(recs, 0, KEY.key, KEY.klen, KEY.hash, &vl);
+    slbatch_clear(f.o);
+    uint32_t o = slbatch_begin_row(f.o);
+    slaggs_result(&f.g, dst, &other, 0, &KEY, f.o, 0, o);
+    CHECK_INT(f.o->cols[0].v.i64[0], 3);
+    CHECK_INT(f.o->cols[1].v.i64[0], 3);
+    fx_free(&f);
+}
+
+TEST(init_errors) {
+    sl_schema *in;
+    CHECK(sl_schema_parse("v BIGINT, s STRING", &in) == SL_OK);
+    slaggs g;
+    sl_agg a1[] = {{SL_AGG_AVG, "s", NULL, NULL}};
+    CHECK(slaggs_init(&g, in, a1, 1) == SL_ERR_TYPE);
+    sl_agg a2[] = {{SL_AGG_MIN, NULL, NULL, NULL}};
+    CHECK(slaggs_init(&g, in, a2, 1) == SL_ERR_ARG);
+    sl_agg a3[] = {{SL_AGG_UDAF, "v", NULL, NULL}};
+    CHECK(slaggs_init(&g, in, a3, 1) == SL_ERR_ARG);
+    sl_agg a4[] = {{SL_AGG_COUNT, "zz", NULL, NULL}};
+    CHECK(slaggs_init(&g, in, a4, 1) == SL_ERR_NOTFOUND);
+    CHECK_CONTAINS(sl_errmsg(), "zz");
+    slschema_unref(in);
+}
