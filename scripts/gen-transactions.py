@@ -10,7 +10,12 @@ sorted, to examples/data/transactions-100k.expected; the expected summary
 counts go to transactions-100k.counts.
 
 Late rows are hours behind the newest row seen before them, far more than a
-batch of rows spans, so whether a row is late does not depend on batch size.
+batch of rows spans, so whether a row is late does not depend on batch size;
+they belong to users with no activity within a session gap (plus a margin) of
+the late row, so the late row cannot merge into a session still open (Flink
+merges a late row into an open session; that case is covered by unit tests).
+Sessions merge when they touch (Flink's rule), so a gap of exactly one hour
+still continues a session.
 Deterministic: the same seed gives the same files.
 """
 import json
@@ -41,6 +46,7 @@ def main():
     t = 0.0
     max_ts = -1
     late = 0
+    last_seen = {}
     for i in range(N):
         t += rnd.expovariate(1 / 1.7)
         ts = int(t) - rnd.randint(0, JITTER_S)
@@ -49,6 +55,11 @@ def main():
             ts = max_ts - rnd.randint(2 * 3600, 3 * 3600)
             late += 1
         user = rnd.choices(users, weights)[0]
+        if is_late:
+            while last_seen.get(user, -10**9) >= ts - GAP_S - 600:
+                user = rnd.choice(users)
+        else:
+            last_seen[user] = max(last_seen.get(user, -10**9), ts)
         country = home[user] if rnd.random() < 0.97 else rnd.choice(["US", "UK", "DE", "MX"])
         amount = round(rnd.lognormvariate(3.5, 1.2), 2)
         rows.append((ts, user, amount, country, is_late))
@@ -88,7 +99,7 @@ def main():
         evs.sort()
         start, last, cs = evs[0][0], evs[0][0], {evs[0][1]}
         for ts, c in evs[1:] + [(None, None)]:
-            if ts is None or ts - last >= GAP_S:
+            if ts is None or ts - last > GAP_S:
                 if len(cs) > 1:
                     alerts.append(f"ALERT multi-country user={u} countries={len(cs)} "
                                   f"session=[{fmt(start)}, {fmt(last + GAP_S)})")

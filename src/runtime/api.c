@@ -9,6 +9,7 @@
 
 #include "ops/process.h"
 #include "ops/stateless.h"
+#include "ops/window.h"
 #include "runtime/job.h"
 
 sl_err sl_job_new(sl_job **out) {
@@ -418,5 +419,53 @@ sl_err sl_stream_process(sl_stream *keyed, const sl_schema *out_schema, const sl
     slprocess_arg *a = slprocess_arg_new(keyed->schema, out_schema, &keyed->key, fns, user);
     *out = sljob_add_op(keyed->job, "process", slprocess_new, a, slprocess_arg_free, keyed,
                         out_schema, false);
+    return SL_OK;
+}
+
+/* ---- windows ---- */
+
+sl_err sl_stream_window(sl_stream *in, const sl_window_spec *spec, const sl_agg *aggs, int n_aggs,
+                        sl_stream **out) {
+    sl_err err = check_stream(in, "sl_stream_window");
+    if (err) {
+        return err;
+    }
+    if (!spec) {
+        return slerr_set(SL_ERR_ARG, "sl_stream_window: spec is NULL");
+    }
+    sl_window_spec s = *spec;
+    if (in->job->g.conf.processing_time && s.kind != SL_WINDOW_COUNT) {
+        s.processing_time = true;
+    }
+    /* A stream that is not keyed is windowed as one key on one subtask
+     * (Flink's windowAll). */
+    slkeyspec key = in->keyed ? in->key : (slkeyspec){0};
+    slwindow_arg *a;
+    if ((err = slwindow_arg_new(in->schema, &key, &s, aggs, n_aggs, &a))) {
+        return slerr_prefix(err, "sl_stream_window");
+    }
+    int id = add_node(in->job, "window", slwindow_new, a, slwindow_arg_free_v, in, a->out, false);
+    slnode *n = in->job->g.nodes[id];
+    n->keyed = true;
+    n->out[1] = slschema_ref(a->in);
+    if (!in->keyed) {
+        n->parallelism = 1;
+    }
+    *out = sljob_stream(in->job, id, 0, a->out);
+    (*out)->parallelism = in->parallelism;
+    return SL_OK;
+}
+
+sl_err sl_stream_late_rows(sl_stream *windowed, sl_stream **out) {
+    sl_err err = check_stream(windowed, "sl_stream_late_rows");
+    if (err) {
+        return err;
+    }
+    slnode *n = windowed->job->g.nodes[windowed->node];
+    if (n->op_new != slwindow_new || windowed->port != 0) {
+        return slerr_set(SL_ERR_ARG, "sl_stream_late_rows: '%s' is not a window stream", n->name);
+    }
+    *out = sljob_stream(windowed->job, windowed->node, 1, n->out[1]);
+    (*out)->parallelism = windowed->parallelism;
     return SL_OK;
 }
