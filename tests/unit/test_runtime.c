@@ -176,7 +176,7 @@ static void pass_take(slop *o, int input, slbatch *b) {
         for (uint32_t i = 0; i < b->n; i++) {
             if (b->cols[1].v.i64[i] == -1) {
                 char s[64];
-                snprintf(s, sizeof s, "%s:marker", p->a->log_name);
+                snprintf(s, sizeof s, "%s%d:marker", p->a->log_name, o->ctx->subtask);
                 log_event(s);
             }
         }
@@ -188,7 +188,8 @@ static int64_t pass_wm(slop *o, int64_t wm) {
     pass *p = (pass *)o;
     if (p->a->log_name) {
         char s[64];
-        snprintf(s, sizeof s, "%s:wm=%s", p->a->log_name, wm == SL_TIME_MAX ? "MAX" : "x");
+        snprintf(s, sizeof s, "%s%d:wm=%s", p->a->log_name, o->ctx->subtask,
+                 wm == SL_TIME_MAX ? "MAX" : "x");
         log_event(s);
     }
     return wm;
@@ -204,7 +205,7 @@ static void pass_end(slop *o) {
     pass *p = (pass *)o;
     if (p->a->log_name) {
         char s[64];
-        snprintf(s, sizeof s, "%s:end", p->a->log_name);
+        snprintf(s, sizeof s, "%s%d:end", p->a->log_name, o->ctx->subtask);
         log_event(s);
     }
     if (p->a->marker_at_end) {
@@ -801,7 +802,7 @@ TEST(end_of_input_order) {
     add_edge(&g, p2, 0, k, 0, SLPART_FORWARD);
     slrun_ctl ctl = {0};
     CHECK_INT(slrt_run(&g, &ctl), SL_OK);
-    CHECK_STR(g_log, "A:wm=MAX B:wm=MAX A:end B:marker B:end ");
+    CHECK_STR(g_log, "A0:wm=MAX B0:wm=MAX A0:end B0:marker B0:end ");
     CHECK_INT(c.count, 21);
     CHECK_INT(c.ends, 1);
     coll_free(&c);
@@ -819,20 +820,26 @@ TEST(end_of_input_order) {
     add_edge(&g, p1, 0, p2, 0, SLPART_REBALANCE);
     add_edge(&g, p2, 0, k, 0, SLPART_FORWARD);
     CHECK_INT(slrt_run(&g, &ctl), SL_OK);
-    /* A first; the marker reaches B before B's end-of-input (one subtask). */
-    CHECK(strncmp(g_log, "A:wm=MAX A:end ", 15) == 0);
-    const char *mk = strstr(g_log, "B:marker");
-    CHECK(mk != NULL);
-    CHECK(mk && strstr(mk, "B:end") != NULL);
-    int n_end = 0, n_wm = 0;
-    for (const char *q = g_log; (q = strstr(q, "B:end")); q++) {
-        n_end++;
+    /* A's watermark first; A's end (and its marker row) before B's ends; each B
+     * subtask gets the final watermark before its end. */
+    CHECK(strncmp(g_log, "A0:wm=MAX ", 10) == 0);
+    const char *a_end = strstr(g_log, "A0:end");
+    const char *mk = strstr(g_log, ":marker");
+    CHECK(a_end && mk && a_end < mk);
+    for (int sub = 0; sub < 2; sub++) {
+        char wm_ev[32], end_ev[32];
+        snprintf(wm_ev, sizeof wm_ev, "B%d:wm=MAX", sub);
+        snprintf(end_ev, sizeof end_ev, "B%d:end", sub);
+        const char *w = strstr(g_log, wm_ev), *e = strstr(g_log, end_ev);
+        CHECK(w && e && w < e && a_end < e);
+        CHECK(w && strstr(w + 1, wm_ev) == NULL); /* exactly once */
+        CHECK(e && strstr(e + 1, end_ev) == NULL);
     }
-    for (const char *q = g_log; (q = strstr(q, "B:wm=MAX")); q++) {
-        n_wm++;
+    if (mk) { /* the subtask that got the marker ends after it */
+        char end_ev[32];
+        snprintf(end_ev, sizeof end_ev, "B%c:end", mk[-1]);
+        CHECK(strstr(mk, end_ev) != NULL);
     }
-    CHECK_INT(n_end, 2);
-    CHECK_INT(n_wm, 2);
     CHECK_INT(c.count, 21);
     CHECK_INT(c.ends, 2);
     coll_free(&c);
