@@ -971,6 +971,42 @@ TEST(dead_letters_to_port_1) {
     slgraph_free(&g);
 }
 
+TEST(fan_out_clones_for_every_consumer) {
+    slgraph g;
+    slgraph_init(&g);
+    csrc_arg a = csrc_defaults(30);
+    a.dead_every = 10;
+    coll c1, c2, d1, d2;
+    coll_init(&c1);
+    coll_init(&c2);
+    coll_init(&d1);
+    coll_init(&d2);
+    d1.json_mode = d2.json_mode = true;
+    int s = add_source(&g, "src", &a, 1);
+    int k1 = add_op(&g, "sink1", csink_new, &c1, NULL, 1, 1, true, false);
+    int k2 = add_op(&g, "sink2", csink_new, &c2, NULL, 1, 1, true, false);
+    int dk1 = add_op(&g, "dead1", csink_new, &d1, NULL, 1, 1, true, false);
+    int dk2 = add_op(&g, "dead2", csink_new, &d2, NULL, 1, 1, true, false);
+    add_edge(&g, s, 0, k1, 0, SLPART_FORWARD);
+    add_edge(&g, s, 0, k2, 0, SLPART_FORWARD);
+    add_edge(&g, s, 1, dk1, 0, SLPART_FORWARD);
+    add_edge(&g, s, 1, dk2, 0, SLPART_FORWARD);
+    slrun_ctl ctl = {0};
+    CHECK_INT(slrt_run(&g, &ctl), SL_OK);
+    CHECK_INT(c1.n, 27);
+    CHECK_INT(c2.n, 27);
+    CHECK(c1.n == 27 && c2.n == 27 && memcmp(c1.rows, c2.rows, 27 * 3 * sizeof(int64_t)) == 0);
+    CHECK_INT(c1.sum_v, 435 - 9 - 19 - 29);
+    CHECK_STR(slbuf_cstr(&d1.json), expected_dead);
+    CHECK_STR(slbuf_cstr(&d2.json), expected_dead);
+    CHECK_INT(c1.ends + c2.ends + d1.ends + d2.ends, 4);
+    coll_free(&c1);
+    coll_free(&c2);
+    coll_free(&d1);
+    coll_free(&d2);
+    slgraph_free(&g);
+}
+
 TEST(dead_letters_to_file) {
     char path[] = "/tmp/sluice_dead_XXXXXX";
     int fd = mkstemp(path);
