@@ -2,8 +2,10 @@
  * graph.h - the logical job graph: nodes (sources and operators) and edges,
  * as built by the C API (and later the SQL planner), plus job configuration.
  * The runtime (runtime.c) turns it into tasks: chains of operators connected
- * by forward edges at equal parallelism run as one task per subtask; every
- * other edge becomes bounded channels between tasks.
+ * by forward edges at equal parallelism run as one task per subtask (at
+ * parallelism 1 any single-input operator with a single-consumer producer is
+ * chained, whatever the partitioning); every other edge becomes bounded
+ * channels between tasks. See runtime.c for the exact rule.
  *
  * The graph owns its nodes, their names, their factory arguments and the
  * schema references in out[]. conf.dead_letter_path belongs to the job.

@@ -40,22 +40,30 @@ static void collect(const slrt *rt, slopmetrics *m) {
     memset(m, 0, sizeof *m);
     int64_t wm = SL_TIME_MAX;
     bool any_sink = false;
-    for (int n = 0; n < rt->g->n_nodes; n++) {
-        for (int s = 0; s < rt->par[n]; s++) {
-            const slrt_inst *in = &rt->insts[n][s];
-            const slopmetrics *x = &in->metrics;
-            if (in->src) {
-                m->rows_in += slmetric_get(&x->rows_in);
+    /* Sinks before sources: rows are counted in at the source before they can
+     * reach a sink, so a snapshot read in this order never shows more rows out
+     * than in. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int n = 0; n < rt->g->n_nodes; n++) {
+            for (int s = 0; s < rt->par[n]; s++) {
+                const slrt_inst *in = &rt->insts[n][s];
+                const slopmetrics *x = &in->metrics;
+                if (pass == 1) {
+                    if (in->src) {
+                        m->rows_in += slmetric_get(&x->rows_in);
+                    }
+                    continue;
+                }
+                if (in->is_sink) {
+                    m->rows_out += slmetric_get(&in->rows_delivered);
+                    wm = SL_MIN(wm, __atomic_load_n(&x->watermark, __ATOMIC_RELAXED));
+                    any_sink = true;
+                }
+                m->rows_late += slmetric_get(&x->rows_late);
+                m->rows_dead += slmetric_get(&x->rows_dead);
+                m->rows_expired += slmetric_get(&x->rows_expired);
+                m->blocked_us += slmetric_get(&x->blocked_us);
             }
-            if (in->is_sink) {
-                m->rows_out += slmetric_get(&in->rows_delivered);
-                wm = SL_MIN(wm, __atomic_load_n(&x->watermark, __ATOMIC_RELAXED));
-                any_sink = true;
-            }
-            m->rows_late += slmetric_get(&x->rows_late);
-            m->rows_dead += slmetric_get(&x->rows_dead);
-            m->rows_expired += slmetric_get(&x->rows_expired);
-            m->blocked_us += slmetric_get(&x->blocked_us);
         }
     }
     m->watermark = any_sink ? wm : SL_TIME_MIN;

@@ -455,6 +455,10 @@ static void run_inputs(slrt_task *t) {
         }
         switch (m.kind) {
         case SLMSG_BATCH:
+            if (c->idle) { /* rows from an idle producer make it active again */
+                c->idle = false;
+                combine(t);
+            }
             deliver(h, c->input, m.b);
             break;
         case SLMSG_WATERMARK:
