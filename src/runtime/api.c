@@ -386,6 +386,11 @@ sl_err sl_stream_watermark(sl_stream *s, const char *ts_col, int64_t bound_us, s
     a->bound_us = bound_us;
     a->col_name = slmem_strdup(ts_col);
     *out = sljob_add_op(s->job, "watermark", slwm_new, a, slwm_arg_free, s, s->schema, true);
+    /* Watermarks are generated where the rows are read (as Flink assigns them
+     * in the source): same parallelism as the input, so the assigner chains
+     * to it and each source split has its own watermark. */
+    slgraph *g = &s->job->g;
+    g->nodes[g->n_nodes - 1]->parallelism = g->nodes[s->node]->parallelism;
     return SL_OK;
 }
 
