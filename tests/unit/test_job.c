@@ -133,7 +133,7 @@ TEST(late_rows_go_to_side_output) {
     /* One row per batch: the watermark follows every row, so the late row
      * meets a watermark that has passed every window it could belong to. */
     ev evs[40];
-    char times[40][16];
+    char times[40][24];
     size_t n = 0;
     for (int i = 0; i < 30; i++) {
         snprintf(times[n], sizeof times[n], "10:%02d:00", i);
@@ -166,7 +166,7 @@ TEST(empty_input) {
 
 TEST(parallelism_two_same_result) {
     ev evs[600];
-    char keys[600][8], times[600][16];
+    char keys[600][16], times[600][24];
     for (int i = 0; i < 600; i++) {
         snprintf(keys[i], sizeof keys[i], "k%d", i % 37);
         snprintf(times[i], sizeof times[i], "10:%02d:%02d", i / 60, i % 60);
