@@ -118,7 +118,40 @@ void slarena_rollback(slarena *a, const slarena_pos *m);
 
 /* ---- hashing (hash.c) ---- */
 
-uint64_t slhash_bytes(const void *p, size_t n, uint64_t seed);
+/* A fast 64-bit hash of bytes (multiply-mix over 8-byte words); inline so the
+ * 8-byte keys of the hot paths hash without a call. Not for adversarial input. */
+static inline uint64_t slhash_rd64_(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint64_t slhash_mix_(uint64_t a, uint64_t b) {
+    __uint128_t r = (__uint128_t)a * b;
+    return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static inline uint64_t slhash_bytes(const void *data, size_t n, uint64_t seed) {
+    const unsigned char *p = data;
+    const uint64_t k0 = UINT64_C(0xa0761d6478bd642f), k1 = UINT64_C(0xe7037ed1a0b428db);
+    uint64_t h = seed ^ slhash_mix_(seed ^ k0, k1) ^ n;
+    while (n >= 16) {
+        h = slhash_mix_(slhash_rd64_(p) ^ k1, slhash_rd64_(p + 8) ^ h);
+        p += 16;
+        n -= 16;
+    }
+    uint64_t a = 0, b = 0;
+    if (n >= 8) {
+        a = slhash_rd64_(p);
+        p += 8;
+        n -= 8;
+    }
+    for (size_t i = 0; i < n; i++) {
+        b |= (uint64_t)p[i] << (8 * i);
+    }
+    return slhash_mix_(a ^ k0 ^ h, b ^ k1);
+}
+uint64_t slhash_bytes_fn(const void *p, size_t n, uint64_t seed);
 static inline uint64_t slhash_u64(uint64_t x) {
     x ^= x >> 33;
     x *= UINT64_C(0xff51afd7ed558ccd);

@@ -29,9 +29,11 @@ slbatch *slbatch_new(const sl_schema *schema, uint32_t cap) {
     for (int c = 0; c < schema->n; c++) {
         b->cols[c].type = schema->fields[c].type;
         b->cols[c].nulls = slmem_calloc(cap, 1);
-        b->cols[c].v.raw = slmem_calloc(cap, value_size(schema->fields[c].type));
+        /* Values need no zeroing: a row's value is read only when its null
+         * flag (set by slbatch_begin_row or a copy) says it was written. */
+        b->cols[c].v.raw = slmem_alloc(slmem_mul(cap, value_size(schema->fields[c].type)));
     }
-    b->ts = slmem_calloc(cap, sizeof *b->ts);
+    b->ts = slmem_alloc(slmem_mul(cap, sizeof *b->ts));
     b->kind = slmem_calloc(cap, 1);
     slarena_init(&b->arena);
     return b;

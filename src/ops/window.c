@@ -315,7 +315,19 @@ int64_t slwin_add(int64_t a, int64_t b) {
 }
 
 void slwin_key(slwin *w, const slbatch *b, uint32_t i, slagg_key *k) {
-    k->hash = slkey_encode(&w->arg->key, b, i, &w->key);
+    const slkeyspec *ks = &w->arg->key;
+    if (ks->n == 1) {
+        const slcol *c = &b->cols[ks->cols[0]];
+        if ((c->type == SL_BIGINT || c->type == SL_TIMESTAMP) && !c->nulls[i]) {
+            /* The encoding of one BIGINT key is its 8 bytes (slkey_encode):
+             * use them in place. */
+            k->key = (const char *)&c->v.i64[i];
+            k->klen = 8;
+            k->hash = slhash_bytes(k->key, 8, 0);
+            return;
+        }
+    }
+    k->hash = slkey_encode(ks, b, i, &w->key);
     k->key = w->key.data ? w->key.data : "";
     k->klen = (uint32_t)w->key.len;
 }
