@@ -94,6 +94,9 @@ struct slwin {
     slwin_set pending; /* window ends that have data and have not fired on time */
     slwin_set fired;   /* window ends fired, waiting for cleanup */
     slwin_set slices;  /* slice ends with state */
+    int64_t hot_se;    /* the slice of the previous row: its end, or SL_TIME_MIN */
+    int64_t hot_last;  /* last_end(hot_se) */
+    bool hot_known;    /* hot_se is in `slices` */
 };
 
 extern const slwin_impl slwin_slice_impl;

@@ -183,15 +183,29 @@ static void slice_rows(slwin *w, const slbatch *b, int64_t now) {
     slagg_key k;
     for (uint32_t i = 0; i < b->n; i++) {
         int64_t ts = sp->processing_time ? now : b->ts[i];
-        int64_t se = slice_end(w, ts);
-        int64_t last = last_end(w, se);
+        int64_t se, last;
+        /* Rows mostly fall into the slice of the row before: skip the
+         * divisions and the slice-set lookup then. */
+        if (ts < w->hot_se && ts >= w->hot_se - w->slice_us) {
+            se = w->hot_se;
+            last = w->hot_last;
+        } else {
+            se = slice_end(w, ts);
+            last = last_end(w, se);
+            w->hot_se = se;
+            w->hot_last = last;
+            w->hot_known = false;
+        }
         if (expired(w, last, w->wm)) {
             slwin_late_row(w, b, i);
             continue;
         }
         slwin_key(w, b, i, &k);
-        if (!slwin_set_has(&w->slices, se)) {
-            new_slice(w, se);
+        if (!w->hot_known) {
+            if (!slwin_set_has(&w->slices, se)) {
+                new_slice(w, se);
+            }
+            w->hot_known = true;
         }
         bool created = false;
         void *rec = slkv_upsert(w->acc, (uint64_t)se, k.key, k.klen, k.hash, &created);
@@ -251,6 +265,9 @@ static void slice_advance(slwin *w, int64_t t) {
         k++;
     }
     slwin_set_shift(&w->slices, k);
+    if (k > 0) {
+        w->hot_known = false; /* the hot slice may have been dropped */
+    }
 }
 
 static void slice_early(slwin *w) {
@@ -265,6 +282,8 @@ static int64_t slice_next_due(slwin *w) {
 
 static void slice_open(slwin *w) {
     w->slice_us = w->spec->kind == SL_WINDOW_TUMBLE ? w->spec->size : w->spec->slide;
+    w->hot_se = SL_TIME_MIN;
+    w->hot_known = false;
 }
 
 const slwin_impl slwin_slice_impl = {
