@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "data/data.h"
@@ -310,6 +311,105 @@ TEST(job_runs_once) {
     sl_job_metrics(job, &m);
     CHECK_INT(m.rows_in, 1);
     CHECK_INT(m.rows_out, 1);
+    sl_job_free(job);
+    sl_schema_free(schema);
+    collector_free(&out);
+}
+
+/* ---- files end to end: CSV in (with a header and a malformed row), window,
+ * CSV file out, dead letters as a stream; and JSON from stdin ---- */
+
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return slmem_strdup("(missing)");
+    }
+    slbuf b = {0};
+    char tmp[4096];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+        slbuf_put(&b, tmp, n);
+    }
+    fclose(f);
+    char *s = slmem_strdup(slbuf_cstr(&b));
+    slbuf_free(&b);
+    return s;
+}
+
+TEST(csv_file_window_to_file) {
+    char in[] = "/tmp/sluice-test-in-XXXXXX", out[] = "/tmp/sluice-test-out-XXXXXX";
+    int fd = mkstemp(in);
+    int fd2 = mkstemp(out);
+    close(fd2);
+    const char *text = "ts,k,v\n"
+                       "2024-01-01 10:00:01,a,1\n"
+                       "2024-01-01 10:00:02,b,2\n"
+                       "2024-01-01 10:00:03,a,not-a-number\n"
+                       "2024-01-01 10:00:04,a,3\n"
+                       "2024-01-01 10:01:30,b,4\n";
+    CHECK(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+    close(fd);
+    sl_job *job;
+    sl_schema *schema = ev_schema();
+    sl_stream *src, *timed, *keyed, *win, *dead;
+    collector dl;
+    collector_init(&dl);
+    sl_file_options fo = {.path = in, .format = SL_FORMAT_CSV, .csv_header = true};
+    sl_window_spec spec = sl_window_tumble(SL_MINUTE);
+    sl_agg aggs[] = {{.kind = SL_AGG_SUM, .column = "v", .as = "total"}};
+    sl_job_new(&job);
+    CHECK_INT(sl_job_source_file_opts(job, &fo, schema, &src), SL_OK);
+    CHECK_INT(sl_stream_dead_letters(src, &dead), SL_OK);
+    CHECK_INT(sl_stream_foreach(dead, collect, &dl), SL_OK);
+    CHECK_INT(sl_stream_watermark(src, "ts", 0, &timed), SL_OK);
+    CHECK_INT(sl_stream_key_by(timed, "k", &keyed), SL_OK);
+    CHECK_INT(sl_stream_window(keyed, &spec, aggs, 1, &win), SL_OK);
+    CHECK_INT(sl_stream_write_file(win, out, SL_FORMAT_CSV), SL_OK);
+    CHECK_INT(sl_job_run(job), SL_OK);
+    char *got = slurp(out);
+    CHECK_STR(got, "+I,a,2024-01-01 10:00:00,2024-01-01 10:01:00,4\n"
+                   "+I,b,2024-01-01 10:00:00,2024-01-01 10:01:00,2\n"
+                   "+I,b,2024-01-01 10:01:00,2024-01-01 10:02:00,4\n");
+    slmem_free(got);
+    CHECK_INT(dl.rows, 1);
+    char pos[128];
+    snprintf(pos, sizeof pos, "\"position\":\"%s:4\"", in);
+    CHECK_CONTAINS(slbuf_cstr(&dl.text), pos);
+    CHECK_CONTAINS(slbuf_cstr(&dl.text), "\"raw\":\"2024-01-01 10:00:03,a,not-a-number\"");
+    sl_metrics m;
+    sl_job_metrics(job, &m);
+    CHECK_INT(m.rows_dead, 1);
+    sl_job_free(job);
+    sl_schema_free(schema);
+    collector_free(&dl);
+    unlink(in);
+    unlink(out);
+}
+
+TEST(json_from_stdin) {
+    int p[2];
+    CHECK(pipe(p) == 0);
+    const char *text = "{\"k\":\"x\",\"v\":5,\"ts\":\"2024-01-01 10:00:00\"}\n"
+                       "{\"k\":\"y\",\"v\":null,\"ts\":\"2024-01-01 10:00:01\"}\n";
+    CHECK(write(p[1], text, strlen(text)) == (ssize_t)strlen(text));
+    close(p[1]);
+    int saved = dup(0);
+    dup2(p[0], 0);
+    close(p[0]);
+    sl_job *job;
+    sl_schema *schema = ev_schema();
+    sl_stream *src;
+    collector out;
+    collector_init(&out);
+    sl_job_new(&job);
+    CHECK_INT(sl_job_source_file(job, "-", SL_FORMAT_JSON, schema, &src), SL_OK);
+    CHECK_INT(sl_stream_foreach(src, collect, &out), SL_OK);
+    CHECK_INT(sl_job_run(job), SL_OK);
+    dup2(saved, 0);
+    close(saved);
+    CHECK_STR(slbuf_cstr(&out.text),
+              "{\"op\":\"+I\",\"k\":\"x\",\"v\":5,\"ts\":\"2024-01-01 10:00:00\"}\n"
+              "{\"op\":\"+I\",\"k\":\"y\",\"v\":null,\"ts\":\"2024-01-01 10:00:01\"}\n");
     sl_job_free(job);
     sl_schema_free(schema);
     collector_free(&out);
