@@ -765,23 +765,30 @@ typedef struct distinct_visit {
     const slagg_key *only;
 } distinct_visit;
 
+/* Split a distinct-value entry key ([agg byte][u64 row-key hash][u32 row-key
+ * length][row key][value]) and say whether it belongs to `only` (NULL: any). */
+static bool distinct_entry(const char *ck, uint32_t klen, uint32_t vlen, const slagg_key *only,
+                           uint64_t *hash, uint32_t *kl) {
+    if (klen < 13 || vlen != 8) {
+        return false;
+    }
+    memcpy(hash, ck + 1, 8);
+    memcpy(kl, ck + 9, 4);
+    return !only ||
+           (*kl == only->klen && *hash == only->hash && memcmp(ck + 13, only->key, *kl) == 0);
+}
+
 static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
                            void *user) {
     SL_UNUSED(ns);
     distinct_visit *dv = user;
     const char *ck = key;
-    if (klen < 13 || vlen != 8) {
-        return true;
-    }
     uint64_t hash;
     uint32_t kl;
-    memcpy(&hash, ck + 1, 8);
-    memcpy(&kl, ck + 9, 4);
-    const char *k = ck + 13;
-    if (dv->only && (kl != dv->only->klen || hash != dv->only->hash ||
-                     memcmp(k, dv->only->key, kl) != 0)) {
+    if (!distinct_entry(ck, klen, vlen, dv->only, &hash, &kl)) {
         return true;
     }
+    const char *k = ck + 13;
     int64_t cnt;
     memcpy(&cnt, val, 8);
     uint32_t vl = 0;
@@ -816,13 +823,9 @@ static bool visit_copy(uint64_t ns, const void *key, uint32_t klen, void *val, u
                        void *user) {
     SL_UNUSED(ns);
     copy_visit *cv = user;
-    const char *ck = key;
-    if (klen < 13 || vlen != 8) {
-        return true;
-    }
+    uint64_t hash;
     uint32_t kl;
-    memcpy(&kl, ck + 9, 4);
-    if (cv->only && (kl != cv->only->klen || memcmp(ck + 13, cv->only->key, kl) != 0)) {
+    if (!distinct_entry(key, klen, vlen, cv->only, &hash, &kl)) {
         return true;
     }
     slbuf_put(cv->buf, &klen, 4);
