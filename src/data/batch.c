@@ -62,8 +62,12 @@ void slbatch_clear(slbatch *b) {
 
 uint32_t slbatch_begin_row(slbatch *b) {
     uint32_t i = b->n;
-    for (int c = 0; c < b->schema->n; c++) {
-        b->cols[c].nulls[i] = 1;
+    /* Locals: stores through uint8_t pointers may alias *b, so the compiler
+     * would otherwise reload b->cols and the count on every column. */
+    slcol *cols = b->cols;
+    int n = b->schema->n;
+    for (int c = 0; c < n; c++) {
+        cols[c].nulls[i] = 1;
     }
     b->ts[i] = 0;
     b->kind[i] = SL_INSERT;
