@@ -3,6 +3,7 @@
 # generated data set (out of order, late rows, malformed lines), at
 # parallelism 1 and 2. Alerts must equal the independently computed ones.
 set -euo pipefail
+export LC_ALL=C # sort in byte order, as the expected files are
 build=$1
 bin=$build/examples/fraud
 tmp=$(mktemp -d)
