@@ -83,6 +83,19 @@ static int sltest_failed_checks;
         }                                                                           \
     } while (0)
 
+#ifdef SLUICE_H
+/* A schema from its text form ("a BIGINT, s STRING"); a bad text ends the
+ * test program, since every test using it would be meaningless. */
+static inline sl_schema *schema_of(const char *text) {
+    sl_schema *s = NULL;
+    if (sl_schema_parse(text, &s) != SL_OK) {
+        fprintf(stderr, "schema '%s': %s\n", text, sl_errmsg());
+        exit(1);
+    }
+    return s;
+}
+#endif
+
 int main(int argc, char **argv) {
     int passed = 0, failed = 0;
     for (int i = 0; i < sltest_n; i++) {

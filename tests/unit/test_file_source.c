@@ -90,12 +90,6 @@ static slsrc_status read_all(slfile_conf *conf, harness *h, uint32_t batch_rows,
     return st;
 }
 
-static sl_schema *schema_of(const char *text) {
-    sl_schema *s = NULL;
-    sl_schema_parse(text, &s);
-    return s;
-}
-
 TEST(json_good_and_bad_lines) {
     const char *text = "{\"id\":1,\"name\":\"a\"}\n"
                        "\n"

@@ -32,12 +32,6 @@ static slopctx make_ctx(void) {
     return c;
 }
 
-static sl_schema *schema_of(const char *text) {
-    sl_schema *s = NULL;
-    sl_schema_parse(text, &s);
-    return s;
-}
-
 /* Emits rows_per_call[i] rows (value = running count) per call, then END. */
 typedef struct multi {
     const int *per_call;

@@ -2,15 +2,6 @@
 #include "data/formats.h"
 #include "test.h"
 
-static sl_schema *schema_of(const char *text) {
-    sl_schema *s = NULL;
-    if (sl_schema_parse(text, &s) != SL_OK) {
-        fprintf(stderr, "schema: %s\n", sl_errmsg());
-        exit(1);
-    }
-    return s;
-}
-
 /* Decode `line` into b; returns the reason ("" on success). */
 static char reason[SLFMT_REASON_MAX];
 static const char *dec(sljson_dec *d, slbatch *b, const char *line) {
