@@ -151,7 +151,6 @@ static inline uint64_t slhash_bytes(const void *data, size_t n, uint64_t seed) {
     }
     return slhash_mix_(a ^ k0 ^ h, b ^ k1);
 }
-uint64_t slhash_bytes_fn(const void *p, size_t n, uint64_t seed);
 static inline uint64_t slhash_u64(uint64_t x) {
     x ^= x >> 33;
     x *= UINT64_C(0xff51afd7ed558ccd);
