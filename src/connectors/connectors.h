@@ -78,7 +78,12 @@ slsource *sldatagen_source_new(void *conf, int subtask, int parallelism);
 
 /* ---- sinks (sink.c) ---- */
 
-typedef enum slsink_kind { SLSINK_PRINT = 1, SLSINK_FILE, SLSINK_FOREACH } slsink_kind;
+typedef enum slsink_kind {
+    SLSINK_PRINT = 1,
+    SLSINK_FILE,
+    SLSINK_FOREACH,
+    SLSINK_DISCARD, /* counts rows and drops them (Flink's 'blackhole') */
+} slsink_kind;
 
 typedef struct slsink_conf {
     slsink_kind kind;
@@ -87,6 +92,7 @@ typedef struct slsink_conf {
     int fd_print; /* SLSINK_PRINT: the descriptor written to (1 = stdout) */
     sl_row_fn fn; /* SLSINK_FOREACH */
     void *user;   /* borrowed */
+    bool no_kind; /* text lines without the row kind (append-only output) */
     pthread_mutex_t mu; /* guards truncated: the first subtask to open truncates */
     bool truncated;
 } slsink_conf;

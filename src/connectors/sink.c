@@ -1,9 +1,10 @@
 /*
  * sink.c - sink operators (no outputs): print to stdout, write a file, call a
- * function per row. Text sinks encode a whole batch into one buffer and write
- * it with one write() call, so lines of parallel subtasks never interleave
- * inside a line; every line carries the row kind (JSON "op" field, CSV first
- * column), as Flink's print connector shows it.
+ * function per row, or discard. Text sinks encode a whole batch into one
+ * buffer and write it with one write() call, so lines of parallel subtasks
+ * never interleave inside a line; every line carries the row kind (JSON "op"
+ * field, CSV first column), as Flink's print connector shows it, unless
+ * conf->no_kind (an append-only file written by SQL's filesystem connector).
  *
  * The file sink truncates the file once (the first subtask to open it) and
  * appends from then on (O_APPEND), so parallel subtasks share one file.
@@ -88,18 +89,21 @@ static void write_out(sinkop *s) {
 static void sink_batch(slop *op, int input, slbatch *b) {
     SL_UNUSED(input);
     sinkop *s = (sinkop *)op;
-    if (s->conf->kind == SLSINK_FOREACH) {
+    if (s->conf->kind == SLSINK_DISCARD) {
+        /* counted below */
+    } else if (s->conf->kind == SLSINK_FOREACH) {
         sl_row r = {b, 0};
         for (r.i = 0; r.i < b->n; r.i++) {
             s->conf->fn(&r, s->conf->user);
         }
     } else {
         bool json = s->conf->format == SL_FORMAT_JSON;
+        bool with_kind = !s->conf->no_kind;
         for (uint32_t i = 0; i < b->n; i++) {
             if (json) {
-                slfmt_json_row(&s->out, b, i, true);
+                slfmt_json_row(&s->out, b, i, with_kind);
             } else {
-                slfmt_csv_row(&s->out, b, i, true);
+                slfmt_csv_row(&s->out, b, i, with_kind);
             }
             slbuf_putc(&s->out, '\n');
         }

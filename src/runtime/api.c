@@ -108,6 +108,27 @@ sl_stream *sljob_add_op(sl_job *j, const char *name, slop_factory f, void *arg,
     return s;
 }
 
+sl_stream *sljob_add_keyed_op(sl_job *j, const char *name, slop_factory f, void *arg,
+                              void (*arg_free)(void *), sl_stream *in, const slkeyspec *key,
+                              const sl_schema *out_schema, const sl_schema *late) {
+    sl_stream keyed = *in;
+    keyed.keyed = key->n > 0;
+    keyed.key = *key;
+    int id = add_node(j, name, f, arg, arg_free, &keyed, out_schema, false);
+    slnode *n = j->g.nodes[id];
+    n->keyed = true;
+    n->out[1] = late ? slschema_ref(late) : NULL;
+    if (key->n == 0) {
+        n->parallelism = 1;
+    }
+    if (!out_schema) {
+        return NULL;
+    }
+    sl_stream *s = sljob_stream(j, id, 0, out_schema);
+    s->parallelism = in->parallelism;
+    return s;
+}
+
 /* ---- options ---- */
 
 static sl_err parse_int_opt(const char *key, const char *value, int64_t lo, int64_t hi,
@@ -449,15 +470,8 @@ sl_err sl_stream_window(sl_stream *in, const sl_window_spec *spec, const sl_agg 
     if ((err = slwindow_arg_new(in->schema, &key, &s, aggs, n_aggs, &a))) {
         return slerr_prefix(err, "sl_stream_window");
     }
-    int id = add_node(in->job, "window", slwindow_new, a, slwindow_arg_free_v, in, a->out, false);
-    slnode *n = in->job->g.nodes[id];
-    n->keyed = true;
-    n->out[1] = slschema_ref(a->in);
-    if (!in->keyed) {
-        n->parallelism = 1;
-    }
-    *out = sljob_stream(in->job, id, 0, a->out);
-    (*out)->parallelism = in->parallelism;
+    *out = sljob_add_keyed_op(in->job, "window", slwindow_new, a, slwindow_arg_free_v, in, &key,
+                              a->out, a->in);
     return SL_OK;
 }
 

@@ -74,6 +74,16 @@ void slgraph_free(slgraph *g);
 int slgraph_add_node(slgraph *g, slnode *n);
 void slgraph_add_edge(slgraph *g, const sledge *e);
 
+/* The parallelism node n runs with (its own, else the job default). */
+int slgraph_par(const slgraph *g, int n);
+/* Which edges are chained (the producer's task runs the consumer), given
+ * each node's parallelism par[]: chained[e] for every edge (runtime.c states
+ * the rule). */
+void slgraph_chain_edges(const slgraph *g, const int *par, bool *chained);
+/* Describe the physical plan: tasks (chains of operators) with their
+ * parallelism, and how data is exchanged between them (EXPLAIN). */
+void slgraph_explain(const slgraph *g, slbuf *out);
+
 /* Run-time control and counters shared between the runtime and the API. */
 typedef struct slrun_ctl {
     int stop;           /* atomic: set to 1 to stop the job */

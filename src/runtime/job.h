@@ -45,6 +45,15 @@ sl_stream *sljob_add_op(sl_job *j, const char *name, slop_factory f, void *arg,
                         void (*arg_free)(void *), sl_stream *in, const sl_schema *out_schema,
                         bool chainable);
 
+/* Add a keyed operator fed by `in`, partitioned by `key` (HASH edge) — or,
+ * when key->n == 0, run as one subtask fed by a forward edge (one key for the
+ * whole stream, as Flink's windowAll / global aggregation). `late` is the
+ * schema of output port 1 (NULL: none). The graph takes `arg`. Returns the
+ * port-0 stream (NULL for sinks). */
+sl_stream *sljob_add_keyed_op(sl_job *j, const char *name, slop_factory f, void *arg,
+                              void (*arg_free)(void *), sl_stream *in, const slkeyspec *key,
+                              const sl_schema *out_schema, const sl_schema *late);
+
 /* Fail with SL_ERR_STATE if the job already ran. */
 sl_err sljob_check_building(const sl_job *j);
 

@@ -89,7 +89,7 @@ void slrt_metrics(const slrun_ctl *ctl, sl_metrics *out) {
 
 /* ---- planning ---- */
 
-static int node_par(const slgraph *g, int n) {
+int slgraph_par(const slgraph *g, int n) {
     int p = g->nodes[n]->parallelism;
     if (p <= 0) {
         p = g->conf.parallelism;
@@ -149,25 +149,10 @@ static slrt_out *add_out(slrt_inst *in, int port) {
     return o;
 }
 
-/* Build instances, tasks and channels. Sets rt->err/errmsg-free errors
- * through slerr_set on this thread. */
-static sl_err plan(slrt *rt) {
-    slgraph *g = rt->g;
+void slgraph_chain_edges(const slgraph *g, const int *par, bool *chained) {
     int nn = g->n_nodes;
-    sl_err err = check_graph(g);
-    if (err) {
-        return err;
-    }
-    rt->par = slmem_calloc((size_t)(nn ? nn : 1), sizeof *rt->par);
     int *n_cons0 = slmem_calloc((size_t)(nn ? nn : 1), sizeof(int)); /* consumers of port 0 */
     int *n_in = slmem_calloc((size_t)(nn ? nn : 1), sizeof(int));    /* incoming edges */
-    int *next = slmem_calloc((size_t)(nn ? nn : 1), sizeof(int));    /* chained successor */
-    bool *has_prev = slmem_calloc((size_t)(nn ? nn : 1), sizeof(bool));
-    bool *chained = slmem_calloc((size_t)(g->n_edges ? g->n_edges : 1), sizeof(bool));
-    for (int i = 0; i < nn; i++) {
-        rt->par[i] = node_par(g, i);
-        next[i] = -1;
-    }
     for (int e = 0; e < g->n_edges; e++) {
         const sledge *x = &g->edges[e];
         n_in[x->to]++;
@@ -178,15 +163,40 @@ static sl_err plan(slrt *rt) {
     for (int e = 0; e < g->n_edges; e++) {
         const sledge *x = &g->edges[e];
         const slnode *to = g->nodes[x->to];
-        int p = rt->par[x->from];
+        int p = par[x->from];
+        chained[e] = false;
         if (x->from_port != 0 || n_cons0[x->from] != 1 || n_in[x->to] != 1 ||
-            to->n_inputs > 1 || p != rt->par[x->to]) {
+            to->n_inputs > 1 || p != par[x->to]) {
             continue;
         }
-        if (p == 1 || (x->part == SLPART_FORWARD && to->chainable)) {
-            chained[e] = true;
-            next[x->from] = x->to;
-            has_prev[x->to] = true;
+        chained[e] = p == 1 || (x->part == SLPART_FORWARD && to->chainable);
+    }
+    slmem_free(n_cons0);
+    slmem_free(n_in);
+}
+
+/* Build instances, tasks and channels. Sets rt->err/errmsg-free errors
+ * through slerr_set on this thread. */
+static sl_err plan(slrt *rt) {
+    slgraph *g = rt->g;
+    int nn = g->n_nodes;
+    sl_err err = check_graph(g);
+    if (err) {
+        return err;
+    }
+    rt->par = slmem_calloc((size_t)(nn ? nn : 1), sizeof *rt->par);
+    int *next = slmem_calloc((size_t)(nn ? nn : 1), sizeof(int)); /* chained successor */
+    bool *has_prev = slmem_calloc((size_t)(nn ? nn : 1), sizeof(bool));
+    bool *chained = slmem_calloc((size_t)(g->n_edges ? g->n_edges : 1), sizeof(bool));
+    for (int i = 0; i < nn; i++) {
+        rt->par[i] = slgraph_par(g, i);
+        next[i] = -1;
+    }
+    slgraph_chain_edges(g, rt->par, chained);
+    for (int e = 0; e < g->n_edges; e++) {
+        if (chained[e]) {
+            next[g->edges[e].from] = g->edges[e].to;
+            has_prev[g->edges[e].to] = true;
         }
     }
 
@@ -251,8 +261,6 @@ static sl_err plan(slrt *rt) {
             }
         }
     }
-    slmem_free(n_cons0);
-    slmem_free(n_in);
     slmem_free(next);
     slmem_free(has_prev);
     slmem_free(chained);
