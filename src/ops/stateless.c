@@ -159,6 +159,59 @@ void slwm_arg_free(void *p) {
     }
 }
 
+/* The watermark after seeing event times up to max_ts. */
+static int64_t wm_after(const wmop *op, int64_t max_ts) {
+    if (max_ts == SL_TIME_MIN || max_ts < SL_TIME_MIN + op->arg->bound_us + 1) {
+        return SL_TIME_MIN;
+    }
+    return max_ts - op->arg->bound_us - 1;
+}
+
+static void wm_grow_keep(wmop *op, uint32_t n) {
+    if (n > op->keep_cap) {
+        slmem_free(op->keep);
+        op->keep = slmem_alloc(n);
+        op->keep_cap = n;
+    }
+}
+
+/*
+ * Emit b, splitting it where a row is behind the watermark that the rows
+ * before it imply: the watermark is emitted before that row, so whether a
+ * row is late depends only on the rows before it in the input, never on how
+ * the input was cut into batches (as if a watermark followed every row).
+ * Splits happen only at such rows, so in-order input is never split.
+ */
+static void wm_emit_split(wmop *op, slopctx *c, slbatch *b, int64_t max_before) {
+    uint32_t start = 0;
+    int64_t m = max_before;
+    for (uint32_t i = 0; i < b->n; i++) {
+        int64_t t = b->ts[i];
+        int64_t w = wm_after(op, m);
+        if (t <= w && w > op->emitted) {
+            if (i > start) {
+                slbatch *part = slbatch_new(b->schema, i - start);
+                for (uint32_t k = start; k < i; k++) {
+                    slbatch_append_row(part, b, k);
+                }
+                slop_emit(c, 0, part);
+            }
+            op->emitted = w;
+            c->emit_watermark(c, w);
+            start = i;
+        }
+        m = t > m ? t : m;
+    }
+    if (start > 0) {
+        wm_grow_keep(op, b->n);
+        for (uint32_t i = 0; i < b->n; i++) {
+            op->keep[i] = i >= start;
+        }
+        slbatch_compact(b, op->keep);
+    }
+    slop_emit(c, 0, b);
+}
+
 static void wm_batch_take(slop *o, int input, slbatch *b) {
     SL_UNUSED(input);
     wmop *op = (wmop *)o;
@@ -166,6 +219,7 @@ static void wm_batch_take(slop *o, int input, slbatch *b) {
     const slcol *col = &b->cols[op->arg->col];
     slmetric_add(&c->metrics->rows_in, b->n);
     uint32_t n_null = 0;
+    int64_t max_before = op->max_ts;
     int64_t max_ts = op->max_ts;
     for (uint32_t i = 0; i < b->n; i++) {
         n_null += col->nulls[i];
@@ -175,11 +229,7 @@ static void wm_batch_take(slop *o, int input, slbatch *b) {
     }
     op->max_ts = max_ts;
     if (n_null) {
-        if (b->n > op->keep_cap) {
-            slmem_free(op->keep);
-            op->keep = slmem_alloc(b->n);
-            op->keep_cap = b->n;
-        }
+        wm_grow_keep(op, b->n);
         char reason[160];
         snprintf(reason, sizeof reason, "event time column '%s' is NULL", op->arg->col_name);
         slbuf raw = {0};
@@ -194,21 +244,14 @@ static void wm_batch_take(slop *o, int input, slbatch *b) {
         slbuf_free(&raw);
         slbatch_compact(b, op->keep);
     }
-    slop_emit(c, 0, b);
-    if (op->max_ts != SL_TIME_MIN) {
-        int64_t wm = op->max_ts - op->arg->bound_us - 1;
-        if (op->max_ts < SL_TIME_MIN + op->arg->bound_us + 1) {
-            wm = SL_TIME_MIN;
-        }
-        if (wm > op->emitted) {
-            op->emitted = wm;
-            c->emit_watermark(c, wm);
-        }
+    wm_emit_split(op, c, b, max_before);
+    int64_t wm = wm_after(op, op->max_ts);
+    if (wm > op->emitted) {
+        op->emitted = wm;
+        c->emit_watermark(c, wm);
     }
 }
 
-/* Upstream watermarks (there are none from plain sources) are replaced by our
- * own; only the end-of-input watermark passes through. */
 static int64_t wm_watermark(slop *o, int64_t wm) {
     wmop *op = (wmop *)o;
     if (wm == SL_TIME_MAX) {

@@ -27,7 +27,9 @@ slop *slunion_new(void *arg, int subtask);
 
 /* Watermark assigner: event time from column `col` (TIMESTAMP or BIGINT
  * microseconds), bounded out-of-orderness watermarks max_ts - bound - 1 after
- * each batch. Rows with a NULL time go to the dead-letter output. */
+ * each batch — and before any row that the rows ahead of it already make
+ * late, so lateness never depends on how input is cut into batches. Rows with
+ * a NULL time go to the dead-letter output. */
 typedef struct slwm_arg {
     int col;
     int64_t bound_us;

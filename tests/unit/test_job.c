@@ -156,6 +156,34 @@ TEST(late_rows_go_to_side_output) {
     collector_free(&late);
 }
 
+TEST(lateness_does_not_depend_on_batching) {
+    /* The third row is behind the watermark the second implies (10:05:00 -
+     * 10 s): it is late whether the rows arrive in one batch or one by one,
+     * and the first row is not. */
+    static const ev evs[] = {
+        {"a", 1, "10:00:10"}, {"a", 2, "10:05:00"}, {"a", 4, "10:00:20"}, {"a", 8, "10:04:55"},
+    };
+    const char *expect_out =
+        "{\"op\":\"+I\",\"k\":\"a\",\"window_start\":\"2024-01-01 10:00:00\",\"window_end\":\"2024-01-01 10:01:00\",\"n\":1,\"total\":1}\n"
+        "{\"op\":\"+I\",\"k\":\"a\",\"window_start\":\"2024-01-01 10:04:00\",\"window_end\":\"2024-01-01 10:05:00\",\"n\":1,\"total\":8}\n"
+        "{\"op\":\"+I\",\"k\":\"a\",\"window_start\":\"2024-01-01 10:05:00\",\"window_end\":\"2024-01-01 10:06:00\",\"n\":1,\"total\":2}\n";
+    const char *sizes[] = {NULL, "1", "3"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(sizes); i++) {
+        collector out, late;
+        collector_init(&out);
+        collector_init(&late);
+        sl_window_spec spec = sl_window_tumble(SL_MINUTE);
+        g_batch_rows = sizes[i];
+        CHECK_INT(run_window(evs, SL_ARRAY_LEN(evs), 10 * SL_SECOND, &spec, &out, &late, 1), SL_OK);
+        g_batch_rows = NULL;
+        CHECK_STR(slbuf_cstr(&out.text), expect_out);
+        CHECK_STR(slbuf_cstr(&late.text),
+                  "{\"op\":\"+I\",\"k\":\"a\",\"v\":4,\"ts\":\"2024-01-01 10:00:20\"}\n");
+        collector_free(&out);
+        collector_free(&late);
+    }
+}
+
 TEST(empty_input) {
     collector out;
     collector_init(&out);
