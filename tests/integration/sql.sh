@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Golden SQL tests (tests/sql/). Each cases/NAME.sql runs after
+# data/orders.sql through `sluice run`:
+#   - at parallelism 1 its stdout must equal NAME.out exactly (sorted first
+#     when the case's first line is "-- sorted": branches meeting in a union);
+#   - at parallelism 2 its sorted stdout must equal the sorted NAME.out;
+#   - its stderr (dead letters, summary) must equal NAME.err at both.
+# Each errors/NAME.sql must fail with exit code 3 and a first stderr line
+# equal to NAME.err (the file:line:column message).
+# With SQL_GOLDEN_UPDATE=1 missing expected files are written (review them!).
+set -uo pipefail
+export LC_ALL=C
+build=$(cd "$1" && pwd)
+sluice=$build/sluice
+cd "$(dirname "$0")/../sql"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+expect() { # name, expected-file, got-file
+    if [ ! -f "$2" ] && [ "${SQL_GOLDEN_UPDATE:-}" = 1 ]; then
+        cp "$3" "$2"
+        echo "new  $2"
+    fi
+    if [ -f "$2" ] && diff -u "$2" "$3" >"$tmp/diff"; then
+        ok "$1"
+    else
+        bad "$1"
+        [ -f "$2" ] && head -30 "$tmp/diff" || { echo "  (no $2) got:"; head -30 "$3"; }
+    fi
+}
+
+for c in cases/*.sql; do
+    name=$(basename "$c" .sql)
+    cat data/orders.sql "$c" >"$tmp/$name.sql"
+    sorted=0
+    head -1 "$c" | grep -q '^-- sorted' && sorted=1
+    for p in 1 2; do
+        "$sluice" run --quiet --set parallelism=$p "$tmp/$name.sql" >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        if [ $rc -ne 0 ]; then
+            bad "$name (parallelism $p): exit code $rc"
+            head -5 "$tmp/err"
+            continue
+        fi
+        if [ $p = 1 ] && [ $sorted = 0 ]; then
+            expect "$name (parallelism 1): output" "cases/$name.out" "$tmp/out"
+        else
+            sort "$tmp/out" >"$tmp/out.sorted"
+            if [ -f "cases/$name.out" ]; then
+                sort "cases/$name.out" >"$tmp/exp.sorted"
+            else
+                [ "${SQL_GOLDEN_UPDATE:-}" = 1 ] && cp "$tmp/out.sorted" "cases/$name.out"
+                cp "$tmp/out.sorted" "$tmp/exp.sorted"
+            fi
+            expect "$name (parallelism $p): output, sorted" "$tmp/exp.sorted" "$tmp/out.sorted"
+        fi
+        expect "$name (parallelism $p): stderr" "cases/$name.err" "$tmp/err"
+    done
+done
+
+for c in errors/*.sql; do
+    name=$(basename "$c" .sql)
+    "$sluice" run --quiet "$c" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ $rc -ne 3 ]; then
+        bad "error $name: exit code $rc, expected 3"
+        head -3 "$tmp/err"
+        continue
+    fi
+    head -1 "$tmp/err" >"$tmp/err1"
+    expect "error $name: message" "errors/$name.err" "$tmp/err1"
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,3 @@
+CREATE TABLE t (a BIGINT, s STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
+WITH ('connector' = 'filesystem', 'path' = 'data/orders.jsonl', 'format' = 'json');
+SELECT a FROM t ORDER BY a;

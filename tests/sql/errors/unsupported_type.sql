@@ -1,0 +1,2 @@
+CREATE TABLE d (a DATE) WITH ('connector' = 'filesystem', 'path' = 'x.json', 'format' = 'json');
+SELECT a FROM d;
