@@ -4,7 +4,10 @@
 #   - at parallelism 1 its stdout must equal NAME.out exactly (sorted first
 #     when the case's first line is "-- sorted": branches meeting in a union);
 #   - at parallelism 2 its sorted stdout must equal the sorted NAME.out;
-#   - its stderr (dead letters, summary) must equal NAME.err at both.
+#   - its stderr (dead letters, summary) must equal NAME.err at both;
+#   - where sqlite/NAME.sqlite exists, the final result (the changelog
+#     applied) must equal that query run in batch by SQLite over the same
+#     data (sqlite_check.py).
 # Each errors/NAME.sql must fail with exit code 3 and a first stderr line
 # equal to NAME.err (the file:line:column message).
 # With SQL_GOLDEN_UPDATE=1 missing expected files are written (review them!).
@@ -58,6 +61,16 @@ for c in cases/*.sql; do
             expect "$name (parallelism $p): output, sorted" "$tmp/exp.sorted" "$tmp/out.sorted"
         fi
         expect "$name (parallelism $p): stderr" "cases/$name.err" "$tmp/err"
+        # The same query in batch by SQLite, where the result does not depend
+        # on arrival order (sqlite/NAME.sqlite; late rows excluded there).
+        if [ -f "sqlite/$name.sqlite" ]; then
+            if python3 sqlite_check.py "$tmp/out" "sqlite/$name.sqlite" data/orders.jsonl 120 >"$tmp/cmp"; then
+                ok "$name (parallelism $p): $(cat "$tmp/cmp")"
+            else
+                bad "$name (parallelism $p): SQLite comparison"
+                cat "$tmp/cmp"
+            fi
+        fi
     done
 done
 
