@@ -15,7 +15,9 @@
  *   an unchanged result           nothing
  *   the group's row count hits 0  -D (keys, previous results); state removed
  * With no group columns (key.n == 0: SELECT COUNT(*) FROM t) there is one
- * group, and the planner runs the operator with parallelism 1.
+ * group, and the planner runs the operator with parallelism 1. The node must
+ * be keyed (ctx->state) in both cases: without group columns, fed by a keyed
+ * stream of no columns.
  * Output rows carry the event time of the input row that caused them.
  * State TTL (ctx->state_ttl_us) expires idle groups (their next row starts
  * over with +I), as table.exec.state.ttl does in Flink.

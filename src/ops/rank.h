@@ -10,13 +10,17 @@
  * The input must be append-only. It emits a changelog as Flink's
  * AppendOnlyTopNFunction does:
  *   without the rank column: a row entering the top N is +I; the row it pushes
- *     out is -D;
- *   with the rank column (the last output column, BIGINT, 1-based): every row
- *     whose rank changes is updated (-U old rank, +U new rank); a row entering
- *     is +I, a row pushed out -D.
+ *     out is -D (emitted first);
+ *   with the rank column (the last output column, BIGINT, 1-based), rows are
+ *     keyed by (partition, rank): for each rank position from the entering
+ *     row's down to the last filled one, -U (the row that held the position,
+ *     with that rank) then +U (the row holding it now); a position that was
+ *     empty before gets +I. A row pushed out of a full top N leaves through
+ *     the -U of rank N (no -D).
  * Ties in the ORDER BY values keep arrival order (the earlier row ranks
  * first). Deduplication is N = 1 ordered by event time ASC (keep first row)
- * or DESC (keep last row): then the first row of a key is +I and a
+ * or DESC (keep last row; there a row with an equal time replaces the kept
+ * one, as Flink's rowtime >=): then the first row of a key is +I and a
  * replacement is -U/+U (without rank column as well), as Flink's
  * deduplication does.
  *
@@ -28,6 +32,14 @@
  *
  * Ordering: NULLs sort last in ASC and first in DESC unless nulls_first says
  * otherwise. An order column of -1 means the row's event time.
+ * (nulls_first[i] is applied as given: true puts NULLs before every value
+ * whatever the direction; the planner fills in the default above when the
+ * query says neither; slrank_arg_new takes nulls_first == NULL as the
+ * default.)
+ *
+ * Graph: the node must be keyed (ctx->state), also with no partition columns
+ * (then a keyed stream of no columns, parallelism 1); window mode sends late
+ * rows to port 1, whose schema (in) the planner sets on the node.
  */
 #ifndef SL_RANK_H
 #define SL_RANK_H

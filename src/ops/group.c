@@ -1,0 +1,436 @@
+/*
+ * group.c - non-windowed GROUP BY aggregation (contract: group.h), Flink
+ * SQL's GroupAggregate without mini-batch: one accumulator per group, a
+ * changelog row pair per input row that changes a result.
+ *
+ * State tables of one operator subtask (all through state.h, so checkpoints
+ * cover them):
+ *   group.acc       fixed  (0, group key) -> aggregate record (agg.h)
+ *   group.str       var    STRING values of MIN/MAX/FIRST/LAST (agg.h)
+ *   group.distinct  var    COUNT DISTINCT value sets (agg.h)
+ * The variable-size parts of a group live in namespace = the group key's hash,
+ * so removing one group (its count fell to 0) visits only its own entries,
+ * not every group's.
+ *
+ * Per input row: the result before the row (previous result) is computed
+ * from the record into row 0 of a scratch batch, the row is added (+I, +U) or
+ * retracted (-U, -D), the new result goes to scratch row 1; the two are
+ * compared value by value (NULL flags included, DOUBLE bitwise) so an
+ * unchanged result emits nothing. The previous result is therefore never
+ * stored: it is always the accumulator's result, which is what was last
+ * emitted. A retraction for a group without state (never seen, or expired)
+ * is ignored, as Flink does.
+ *
+ * State TTL (ctx->state_ttl_us > 0): every table gets the backend's TTL,
+ * refreshed by reads and writes. A group's record is written by each of its
+ * rows and its STRING values are read by each result, so they expire
+ * together; an expired group starts over with +I. COUNT DISTINCT values
+ * expire one by one as in Flink (each MapState entry has its own TTL): a
+ * value not seen for the TTL is forgotten although its group lives on.
+ * Expired entries are removed incrementally after each batch and on ticks,
+ * and counted in metrics->rows_expired.
+ *
+ * Thread: the operator runs on the worker that owns its subtask; the
+ * slgroup_arg_* functions run on the job builder's thread.
+ */
+#include "ops/agg.h"
+#include "ops/group.h"
+
+/* ---- argument ---- */
+
+static void default_name(const sl_agg *a, slbuf *b) {
+    slbuf_reset(b);
+    if (a->kind == SL_AGG_UDAF && a->udaf && a->udaf->name) {
+        slbuf_puts(b, a->udaf->name);
+    } else {
+        slbuf_puts(b, slagg_kind_name(a->kind));
+    }
+    if (a->column) {
+        slbuf_putc(b, '_');
+        slbuf_puts(b, a->column);
+    }
+}
+
+/* Refuse aggregates that cannot take back a row when the input has -U/-D. */
+static sl_err check_retractable(const slaggs *g, const sl_agg *aggs) {
+    for (int i = 0; i < g->n; i++) {
+        const slagg_col *a = &g->a[i];
+        const char *col = aggs[i].column ? aggs[i].column : "*";
+        switch (a->kind) {
+        case SL_AGG_MIN:
+        case SL_AGG_MAX:
+        case SL_AGG_FIRST_VALUE:
+        case SL_AGG_LAST_VALUE: {
+            char name[32];
+            const char *lower = slagg_kind_name(a->kind);
+            size_t n = 0;
+            for (; lower[n] && n + 1 < sizeof name; n++) {
+                char ch = lower[n];
+                name[n] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+            }
+            name[n] = '\0';
+            return slerr_set(SL_ERR_UNSUPPORTED,
+                             "%s(%s) over an updating input is not supported: it cannot "
+                             "retract a row (the input has -U/-D rows)",
+                             name, col);
+        }
+        case SL_AGG_UDAF:
+            if (!a->udaf->retract) {
+                return slerr_set(SL_ERR_UNSUPPORTED,
+                                 "UDAF %s(%s) over an updating input needs a retract function",
+                                 a->udaf->name ? a->udaf->name : "?", col);
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return SL_OK;
+}
+
+sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs, int n,
+                       bool updating_input, slgroup_arg **out) {
+    *out = NULL;
+    slaggs g;
+    slbuf name = {0};
+    slgroup_arg *a = NULL;
+    sl_err err = slaggs_init(&g, in, aggs, n);
+    if (err) {
+        return slerr_prefix(err, "GROUP BY: ");
+    }
+    if (key->n < 0 || key->n > (int)SL_ARRAY_LEN(key->cols)) {
+        err = slerr_set(SL_ERR_ARG, "GROUP BY: bad number of group columns %d", key->n);
+        goto out;
+    }
+    for (int i = 0; i < key->n; i++) {
+        if (key->cols[i] < 0 || key->cols[i] >= in->n) {
+            err = slerr_set(SL_ERR_NOTFOUND, "GROUP BY: group column %d is not in the input",
+                            key->cols[i]);
+            goto out;
+        }
+    }
+    if (updating_input && (err = check_retractable(&g, aggs))) {
+        goto out;
+    }
+    a = slmem_calloc(1, sizeof(*a));
+    a->in = slschema_ref(in);
+    a->key = *key;
+    a->updating_input = updating_input;
+    a->n_aggs = n;
+    a->aggs = slmem_calloc(n ? (size_t)n : 1, sizeof(sl_agg));
+    for (int i = 0; i < n; i++) {
+        a->aggs[i].kind = aggs[i].kind;
+        a->aggs[i].column = aggs[i].column ? slmem_strdup(aggs[i].column) : NULL;
+        if (aggs[i].as) {
+            a->aggs[i].as = slmem_strdup(aggs[i].as);
+        } else {
+            default_name(&aggs[i], &name);
+            a->aggs[i].as = slmem_strdup(slbuf_cstr(&name));
+        }
+        if (aggs[i].udaf) {
+            sl_udaf *u = slmem_memdup(aggs[i].udaf, sizeof(*u));
+            u->name = u->name ? slmem_strdup(u->name) : NULL;
+            a->aggs[i].udaf = u;
+        }
+    }
+    sl_schema *s;
+    if ((err = sl_schema_new(&s))) {
+        goto out;
+    }
+    a->out = s;
+    for (int i = 0; i < key->n && !err; i++) {
+        err = sl_schema_add(s, sl_schema_name(in, key->cols[i]),
+                            sl_schema_type(in, key->cols[i]));
+    }
+    for (int i = 0; i < n && !err; i++) {
+        err = sl_schema_add(s, a->aggs[i].as, g.a[i].out_type);
+    }
+    if (err) {
+        slerr_prefix(err, "GROUP BY output: ");
+    }
+out:
+    slaggs_free(&g);
+    slbuf_free(&name);
+    if (err) {
+        slgroup_arg_free(a);
+    } else {
+        *out = a;
+    }
+    return err;
+}
+
+void slgroup_arg_free(void *arg) {
+    slgroup_arg *a = arg;
+    if (!a) {
+        return;
+    }
+    for (int i = 0; i < a->n_aggs; i++) {
+        slmem_free((char *)a->aggs[i].column);
+        slmem_free((char *)a->aggs[i].as);
+        if (a->aggs[i].udaf) {
+            slmem_free((char *)a->aggs[i].udaf->name);
+            slmem_free((sl_udaf *)a->aggs[i].udaf);
+        }
+    }
+    slmem_free(a->aggs);
+    if (a->in) {
+        slschema_unref(a->in);
+    }
+    if (a->out) {
+        slschema_unref(a->out);
+    }
+    slmem_free(a);
+}
+
+/* ---- the operator ---- */
+
+typedef struct slgroup {
+    slop base;
+    const slgroup_arg *arg; /* borrowed: the graph owns it */
+    slaggs aggs;
+    slkv *acc;       /* borrowed (state): records */
+    slaggs_store st; /* borrowed tables */
+    int nkey;        /* output columns: [0, nkey) group columns, then aggregates */
+    slbuf key;       /* the current row's encoded group key */
+    slbatch *out;    /* owned: output being filled */
+    slbatch *res;    /* owned: scratch, row 0 previous result, row 1 new result */
+    uint64_t seq;    /* arrival number of the next row (FIRST/LAST ties) */
+} slgroup;
+
+/* The output batch, with room for one more row. */
+static slbatch *out_room(slgroup *g) {
+    if (g->out && slbatch_full(g->out)) {
+        slop_emit(g->base.ctx, 0, g->out);
+        g->out = NULL;
+    }
+    if (!g->out) {
+        g->out = slbatch_new(g->arg->out, g->base.ctx->batch_rows);
+    }
+    return g->out;
+}
+
+static void flush(slgroup *g) {
+    if (g->out && g->out->n) {
+        slop_emit(g->base.ctx, 0, g->out);
+        g->out = NULL;
+    }
+}
+
+/* Emit (group columns of row i of b, results of scratch row r) as `kind`,
+ * with the event time of the input row. */
+static void emit(slgroup *g, const slbatch *b, uint32_t i, uint32_t r, sl_rowkind kind) {
+    slbatch *o = out_room(g);
+    uint32_t row = slbatch_begin_row(o);
+    for (int j = 0; j < g->nkey; j++) {
+        slbatch_copy_value(o, j, row, b, g->arg->key.cols[j], i);
+    }
+    for (int j = 0; j < g->aggs.n; j++) {
+        slbatch_copy_value(o, g->nkey + j, row, g->res, g->nkey + j, r);
+    }
+    o->ts[row] = b->ts[i];
+    o->kind[row] = (uint8_t)kind;
+    o->n++;
+}
+
+/* Scratch rows 0 and 1 hold the same results (NULL flags and bytes). */
+static bool same_results(const slgroup *g) {
+    const slbatch *s = g->res;
+    for (int c = g->nkey; c < g->nkey + g->aggs.n; c++) {
+        const slcol *col = &s->cols[c];
+        if (col->nulls[0] != col->nulls[1]) {
+            return false;
+        }
+        if (col->nulls[0]) {
+            continue;
+        }
+        switch (col->type) {
+        case SL_STRING:
+            if (col->v.s[0].len != col->v.s[1].len ||
+                memcmp(col->v.s[0].ptr, col->v.s[1].ptr, col->v.s[0].len) != 0) {
+                return false;
+            }
+            break;
+        case SL_BOOLEAN:
+            if ((col->v.b[0] != 0) != (col->v.b[1] != 0)) {
+                return false;
+            }
+            break;
+        case SL_DOUBLE:
+            if (memcmp(&col->v.f64[0], &col->v.f64[1], sizeof(double)) != 0) {
+                return false;
+            }
+            break;
+        default:
+            if (col->v.i64[0] != col->v.i64[1]) {
+                return false;
+            }
+            break;
+        }
+    }
+    return true;
+}
+
+static void result(slgroup *g, const void *rec, const slagg_key *k, uint32_t r) {
+    slaggs_result(&g->aggs, rec, &g->st, k->hash, k, g->res, g->nkey, r);
+}
+
+/* Fold row i of b into its group and emit what changed. */
+static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
+    slagg_key k;
+    k.hash = slkey_encode(&g->arg->key, b, i, &g->key);
+    k.key = g->key.data ? g->key.data : "";
+    k.klen = (uint32_t)g->key.len;
+    uint64_t ns = k.hash;
+    bool retract = b->kind[i] == SL_UPDATE_BEFORE || b->kind[i] == SL_DELETE;
+    slbatch_clear(g->res);
+    if (retract) {
+        uint32_t vlen = 0;
+        void *rec = slkv_get(g->acc, 0, k.key, k.klen, k.hash, &vlen);
+        if (!rec || slaggs_rec_rows(rec) <= 0) {
+            if (rec) {
+                slkv_release(g->acc, rec, false);
+            }
+            return; /* nothing to retract from: ignored, as Flink does */
+        }
+        result(g, rec, &k, 0);
+        slaggs_retract(&g->aggs, rec, &g->st, ns, &k, b, i);
+        g->seq++;
+        if (slaggs_rec_rows(rec) <= 0) {
+            slkv_release(g->acc, rec, false);
+            slkv_remove(g->acc, 0, k.key, k.klen, k.hash);
+            slaggs_clear_key(&g->aggs, &g->st, ns, &k);
+            emit(g, b, i, 0, SL_DELETE);
+            return;
+        }
+        result(g, rec, &k, 1);
+        slkv_release(g->acc, rec, true);
+        if (!same_results(g)) {
+            emit(g, b, i, 0, SL_UPDATE_BEFORE);
+            emit(g, b, i, 1, SL_UPDATE_AFTER);
+        }
+        return;
+    }
+    bool created = false;
+    void *rec = slkv_upsert(g->acc, 0, k.key, k.klen, k.hash, &created);
+    if (created) {
+        slaggs_rec_init(&g->aggs, rec, k.hash);
+    } else {
+        result(g, rec, &k, 0);
+    }
+    slaggs_add(&g->aggs, rec, &g->st, ns, &k, b, i, g->seq++);
+    result(g, rec, &k, 1);
+    slkv_release(g->acc, rec, true);
+    if (created) {
+        emit(g, b, i, 1, SL_INSERT);
+    } else if (!same_results(g)) {
+        emit(g, b, i, 0, SL_UPDATE_BEFORE);
+        emit(g, b, i, 1, SL_UPDATE_AFTER);
+    }
+}
+
+/* Incremental TTL cleanup: examine up to `budget` entries per table. */
+static void cleanup(slgroup *g, int64_t now_us, uint64_t budget) {
+    slopctx *c = g->base.ctx;
+    if (c->state_ttl_us <= 0) {
+        return;
+    }
+    uint64_t removed = slkv_expire(g->acc, now_us, budget);
+    removed += slkv_expire(g->st.str, now_us, budget);
+    removed += slkv_expire(g->st.distinct, now_us, budget);
+    if (removed) {
+        slmetric_add(&c->metrics->rows_expired, removed);
+    }
+}
+
+static sl_err g_open(slop *op, slopctx *c) {
+    slgroup *g = (slgroup *)op;
+    slstate *s = c->state;
+    if (!s) {
+        return slerr_set(SL_ERR_STATE, "group aggregation: no keyed state (the node must be "
+                                       "keyed, also without group columns)");
+    }
+    g->acc = slstate_table(s, "group.acc", g->aggs.rec_size);
+    g->st.str = slstate_table(s, "group.str", 0);
+    g->st.distinct = slstate_table(s, "group.distinct", 0);
+    if (c->state_ttl_us > 0) {
+        slkv *tables[] = {g->acc, g->st.str, g->st.distinct};
+        for (size_t i = 0; i < SL_ARRAY_LEN(tables); i++) {
+            slkv_set_ttl(tables[i], c->state_ttl_us, c->clock);
+            tables[i]->ttl_on_read = true;
+        }
+    }
+    g->res = slbatch_new(g->arg->out, 2);
+    return SL_OK;
+}
+
+static void g_batch_take(slop *op, int input, slbatch *b) {
+    SL_UNUSED(input);
+    slgroup *g = (slgroup *)op;
+    slopctx *c = op->ctx;
+    slmetric_add(&c->metrics->rows_in, b->n);
+    for (uint32_t i = 0; i < b->n; i++) {
+        group_row(g, b, i);
+    }
+    if (c->state_ttl_us > 0) {
+        cleanup(g, slclock_now(c->clock), 2 * (uint64_t)b->n + 16);
+    }
+    flush(g);
+    slbatch_free(b);
+}
+
+static int64_t g_watermark(slop *op, int64_t wm) {
+    flush((slgroup *)op);
+    return wm;
+}
+
+static int64_t g_tick(slop *op, int64_t now_us) {
+    slgroup *g = (slgroup *)op;
+    slopctx *c = op->ctx;
+    if (c->state_ttl_us <= 0) {
+        return SL_TIME_MAX;
+    }
+    cleanup(g, now_us, 1024);
+    /* Come back a few times per TTL period. */
+    int64_t step = SL_MAX(c->state_ttl_us / 4, SL_MILLISECOND);
+    return now_us < SL_TIME_MAX - step ? now_us + step : SL_TIME_MAX;
+}
+
+static void g_end(slop *op) {
+    flush((slgroup *)op);
+}
+
+static void g_free(slop *op) {
+    slgroup *g = (slgroup *)op;
+    if (!g) {
+        return;
+    }
+    slaggs_free(&g->aggs);
+    slbuf_free(&g->key);
+    slbatch_free(g->out);
+    slbatch_free(g->res);
+    slmem_free(g);
+}
+
+static const slop_vt group_vt = {
+    .name = "group",
+    .open = g_open,
+    .batch_take = g_batch_take,
+    .watermark = g_watermark,
+    .tick = g_tick,
+    .end = g_end,
+    .free = g_free,
+};
+
+slop *slgroup_new(void *arg, int subtask) {
+    SL_UNUSED(subtask);
+    const slgroup_arg *a = arg;
+    slgroup *g = slmem_calloc(1, sizeof(*g));
+    g->base.vt = &group_vt;
+    g->arg = a;
+    if (slaggs_init(&g->aggs, a->in, a->aggs, a->n_aggs) != SL_OK) {
+        /* slgroup_arg_new checked the same aggregates. */
+        slmem_fatal("group aggregates", 0);
+    }
+    g->nkey = a->key.n;
+    return &g->base;
+}

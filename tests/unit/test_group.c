@@ -1,0 +1,399 @@
+/*
+ * test_group.c - the GROUP BY aggregation operator (ops/group.h) in real jobs
+ * (tests/oprun.h): exact changelogs at parallelism 1, the same changelog per
+ * group at parallelism 2; append-only and updating input, unchanged results,
+ * retraction to zero and re-insert, global aggregation, NULL keys and values,
+ * 10 KB keys, state TTL on the manual clock, empty input, argument errors.
+ * Output lines: kind, group columns, aggregates, "@" event time (seconds).
+ */
+#include "ops/group.h"
+#include "oprun.h"
+
+static const char *SCHEMA = "k STRING, v BIGINT, s STRING";
+
+typedef struct gspec {
+    const sl_agg *aggs;
+    int n;
+    bool updating;
+} gspec;
+
+static void *mk_group(const sl_schema *in, const slkeyspec *key, void *user,
+                      const sl_schema **out) {
+    gspec *g = user;
+    slgroup_arg *a;
+    if (slgroup_arg_new(in, key, g->aggs, g->n, g->updating, &a) != SL_OK) {
+        fprintf(stderr, "slgroup_arg_new: %s\n", sl_errmsg());
+        return NULL;
+    }
+    *out = a->out;
+    return a;
+}
+
+/* Run the script through GROUP BY `key` at parallelism `par`. */
+static void run_group(oprun *r, const char *key, const sl_agg *aggs, int n, bool updating,
+                      const char *const *script, size_t n_script, int par, const char *ttl) {
+    static gspec g;
+    g = (gspec){aggs, n, updating};
+    memset(r, 0, sizeof *r);
+    r->schema = SCHEMA;
+    r->script = script;
+    r->n_script = n_script;
+    r->key = key;
+    r->par = par;
+    r->ttl = ttl;
+    r->mk = mk_group;
+    r->mk_user = &g;
+    r->op_name = "group";
+    r->factory = slgroup_new;
+    r->arg_free = slgroup_arg_free;
+    CHECK_INT(oprun_run(r), SL_OK);
+}
+
+/* Exact output at parallelism 1; at parallelism 2 the same lines per group
+ * (the first `ntok` columns), in the same order within each group. */
+static void check_group(const char *key, int ntok, const sl_agg *aggs, int n, bool updating,
+                        const char *const *script, size_t n_script, const char *want) {
+    oprun r;
+    run_group(&r, key, aggs, n, updating, script, n_script, 1, NULL);
+    CHECK_STR(slbuf_cstr(&r.out), want);
+    oprun_free(&r);
+    run_group(&r, key, aggs, n, updating, script, n_script, 2, NULL);
+    slbuf a = {0}, b = {0};
+    CHECK_STR(oprun_sorted(slbuf_cstr(&r.out), ntok, &a), oprun_sorted(want, ntok, &b));
+    slbuf_free(&a);
+    slbuf_free(&b);
+    oprun_free(&r);
+}
+
+TEST(first_row_insert_then_updates) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+        {SL_AGG_MAX, "v", "hi", NULL},
+    };
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I b 2 x @2", "+I a 3 x @3", "+I a NULL x @4", "+I b 5 x @5",
+    };
+    check_group("k", 1, aggs, 3, false, script, SL_ARRAY_LEN(script),
+                "+I a 1 1 1 @1\n"
+                "+I b 1 2 2 @2\n"
+                "-U a 1 1 1 @3\n"
+                "+U a 2 4 3 @3\n"
+                "-U a 2 4 3 @4\n"
+                "+U a 3 4 3 @4\n"
+                "-U b 1 2 2 @5\n"
+                "+U b 2 7 5 @5\n");
+}
+
+TEST(unchanged_result_is_suppressed) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_SUM, "v", "total", NULL},
+        {SL_AGG_MAX, "v", "hi", NULL},
+    };
+    static const char *const script[] = {
+        "+I a 5 x @1",    "+I a NULL x @2", "+I a 0 x @3",    "+I a 7 x @4",
+        "+I a -7 x @5",   "+I b NULL x @6", "+I b NULL x @7", "+I a 7 x @8",
+    };
+    check_group("k", 1, aggs, 2, false, script, SL_ARRAY_LEN(script),
+                "+I a 5 5 @1\n"
+                "-U a 5 5 @4\n"
+                "+U a 12 7 @4\n"
+                "-U a 12 7 @5\n"
+                "+U a 5 7 @5\n"
+                "+I b NULL NULL @6\n"
+                "-U a 5 7 @8\n"
+                "+U a 12 7 @8\n");
+}
+
+TEST(updating_input_retracts_to_zero_and_reinserts) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+        {SL_AGG_COUNT_DISTINCT, "v", "nd", NULL},
+        {SL_AGG_AVG, "v", "av", NULL},
+    };
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I a 2 x @2", "+I a 2 x @3", "-U a 1 x @4",  "+U a 3 x @5",  "-D z 9 x @6",
+        "-D a 2 x @7", "-D a 2 x @8", "-D a 3 x @9", "-D a 3 x @10", "+I a 4 x @11", "+I a 3 x @12",
+        "+I b 1 x @13", "-U b 1 x @14", "+U b 1 x @15",
+    };
+    check_group("k", 1, aggs, 4, true, script, SL_ARRAY_LEN(script),
+                "+I a 1 1 1 1 @1\n"
+                "-U a 1 1 1 1 @2\n"
+                "+U a 2 3 2 1.5 @2\n"
+                "-U a 2 3 2 1.5 @3\n"
+                "+U a 3 5 2 1.66667 @3\n"
+                "-U a 3 5 2 1.66667 @4\n"
+                "+U a 2 4 1 2 @4\n"
+                "-U a 2 4 1 2 @5\n"
+                "+U a 3 7 2 2.33333 @5\n"
+                "-U a 3 7 2 2.33333 @7\n"
+                "+U a 2 5 2 2.5 @7\n"
+                "-U a 2 5 2 2.5 @8\n"
+                "+U a 1 3 1 3 @8\n"
+                "-D a 1 3 1 3 @9\n"
+                "+I a 1 4 1 4 @11\n"
+                "-U a 1 4 1 4 @12\n"
+                "+U a 2 7 2 3.5 @12\n"
+                "+I b 1 1 1 1 @13\n"
+                "-D b 1 1 1 1 @14\n"
+                "+I b 1 1 1 1 @15\n");
+}
+
+TEST(retraction_with_unchanged_result) {
+    static const sl_agg aggs[] = {{SL_AGG_SUM, "v", "total", NULL}};
+    static const char *const script[] = {
+        "+I a 1 x @1",    "+I a NULL x @2", "-D a NULL x @3", "-D a 1 x @4",
+        "+I b NULL x @5", "-D b NULL x @6",
+    };
+    check_group("k", 1, aggs, 1, true, script, SL_ARRAY_LEN(script),
+                "+I a 1 @1\n"
+                "-D a 1 @4\n"
+                "+I b NULL @5\n"
+                "-D b NULL @6\n");
+}
+
+TEST(no_aggregates_is_distinct) {
+    /* SELECT DISTINCT k (GROUP BY k without aggregates) over an updating input. */
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I a 2 x @2", "+I b 3 x @3", "-D a 1 x @4", "-D a 2 x @5", "+I a 3 x @6",
+    };
+    check_group("k", 1, NULL, 0, true, script, SL_ARRAY_LEN(script),
+                "+I a @1\n"
+                "+I b @3\n"
+                "-D a @5\n"
+                "+I a @6\n");
+}
+
+TEST(global_aggregation) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+    };
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I b 2 x @2", "-D a 1 x @3", "-D b 2 x @4", "-D b 2 x @5", "+I c 5 x @6",
+    };
+    const char *want = "+I 1 1 @1\n"
+                       "-U 1 1 @2\n"
+                       "+U 2 3 @2\n"
+                       "-U 2 3 @3\n"
+                       "+U 1 2 @3\n"
+                       "-D 1 2 @4\n"
+                       "+I 1 5 @6\n";
+    for (int par = 1; par <= 2; par++) {
+        oprun r;
+        run_group(&r, "", aggs, 2, true, script, SL_ARRAY_LEN(script), par, NULL);
+        CHECK_STR(slbuf_cstr(&r.out), want); /* one subtask: one order */
+        oprun_free(&r);
+    }
+}
+
+TEST(null_keys_and_null_values) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, "v", "nv", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+        {SL_AGG_AVG, "v", "av", NULL},
+        {SL_AGG_MIN, "s", "lo", NULL},
+        {SL_AGG_MAX, "s", "hi", NULL},
+    };
+    static const char *const script[] = {
+        "+I NULL 1 x @1", "+I a NULL NULL @2", "+I NULL NULL y @3", "+I a 4 b @4",
+        "+I NULL NULL NULL @5",
+    };
+    check_group("k", 1, aggs, 5, false, script, SL_ARRAY_LEN(script),
+                "+I NULL 1 1 1 x x @1\n"
+                "+I a 0 NULL NULL NULL NULL @2\n"
+                "-U NULL 1 1 1 x x @3\n"
+                "+U NULL 1 1 1 x y @3\n"
+                "-U a 0 NULL NULL NULL NULL @4\n"
+                "+U a 1 4 4 b b @4\n");
+}
+
+TEST(huge_keys_and_two_key_columns) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+    };
+    static const char *const script[] = {
+        "+I ~10240:a 1 s @1", "+I ~10240:b 2 s @2", "+I ~10241:a 3 s @3",
+        "+I ~10240:a 4 s @4", "+I ~10240:a 5 t @5", "+I NULL 6 s @6",
+        "+I NULL 7 NULL @7",  "+I ~10240:b 8 s @8", "+I NULL 9 NULL @9",
+    };
+    check_group("k, s", 2, aggs, 2, false, script, SL_ARRAY_LEN(script),
+                "+I <10240:a..a> s 1 1 @1\n"
+                "+I <10240:b..b> s 1 2 @2\n"
+                "+I <10241:a..a> s 1 3 @3\n"
+                "-U <10240:a..a> s 1 1 @4\n"
+                "+U <10240:a..a> s 2 5 @4\n"
+                "+I <10240:a..a> t 1 5 @5\n"
+                "+I NULL s 1 6 @6\n"
+                "+I NULL NULL 1 7 @7\n"
+                "-U <10240:b..b> s 1 2 @8\n"
+                "+U <10240:b..b> s 2 10 @8\n"
+                "-U NULL NULL 1 7 @9\n"
+                "+U NULL NULL 2 16 @9\n");
+}
+
+TEST(huge_string_values) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_MAX, "s", "hi", NULL},
+        {SL_AGG_LAST_VALUE, "s", "last", NULL},
+    };
+    static const char *const script[] = {
+        "+I a 1 ~20000:m @1", "+I a 2 ~20000:c @2", "+I a 3 ~20001:m @3", "+I a 4 ~5:z @4",
+    };
+    check_group("k", 1, aggs, 2, false, script, SL_ARRAY_LEN(script),
+                "+I a <20000:m..m> <20000:m..m> @1\n"
+                "-U a <20000:m..m> <20000:m..m> @2\n"
+                "+U a <20000:m..m> <20000:c..c> @2\n"
+                "-U a <20000:m..m> <20000:c..c> @3\n"
+                "+U a <20001:m..m> <20001:m..m> @3\n"
+                "-U a <20001:m..m> <20001:m..m> @4\n"
+                "+U a zzzzz zzzzz @4\n");
+}
+
+TEST(state_ttl_expires_idle_groups) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+    };
+    /* The clock starts at 1000 s; TTL 10 s. */
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I b 2 x @2", "+I a 3 x @3",
+        "sync 4 @1006", /* a last written at 1000, b at 1000 */
+        "+I b 4 x @4",
+        "sync 6 @1012", /* a expired (1000 + 10 <= 1012), b (1006) lives */
+        "+I a 5 x @5", "+I b 6 x @6",
+        "sync 9 @1030", /* both expired */
+        "-D b 6 x @7",  /* retracting from an expired group: ignored */
+        "+I c 7 x @8",
+    };
+    const char *want = "+I a 1 1 @1\n"
+                       "+I b 1 2 @2\n"
+                       "-U a 1 1 @3\n"
+                       "+U a 2 4 @3\n"
+                       "-U b 1 2 @4\n"
+                       "+U b 2 6 @4\n"
+                       "+I a 1 5 @5\n"
+                       "-U b 2 6 @6\n"
+                       "+U b 3 12 @6\n"
+                       "+I c 1 7 @8\n";
+    for (int par = 1; par <= 2; par++) {
+        oprun r;
+        run_group(&r, "k", aggs, 2, true, script, SL_ARRAY_LEN(script), par, "10 s");
+        slbuf a = {0}, b = {0};
+        CHECK_STR(oprun_sorted(slbuf_cstr(&r.out), 1, &a), oprun_sorted(want, 1, &b));
+        if (par == 1) {
+            CHECK_STR(slbuf_cstr(&r.out), want);
+        }
+        /* a at 1012; a and b at 1030 (c is alive at the end) */
+        CHECK_INT(r.m.rows_expired, 3);
+        slbuf_free(&a);
+        slbuf_free(&b);
+        oprun_free(&r);
+    }
+}
+
+TEST(empty_input) {
+    static const sl_agg aggs[] = {{SL_AGG_COUNT, NULL, "n", NULL}};
+    for (int par = 1; par <= 2; par++) {
+        oprun r;
+        run_group(&r, "k", aggs, 1, false, NULL, 0, par, NULL);
+        CHECK_STR(slbuf_cstr(&r.out), "");
+        oprun_free(&r);
+        run_group(&r, "", aggs, 1, false, NULL, 0, par, NULL);
+        CHECK_STR(slbuf_cstr(&r.out), "");
+        oprun_free(&r);
+    }
+}
+
+TEST(many_rows_same_changelog_per_key) {
+    enum { N = 1500, KEYS = 37 };
+    static char rows[N][48];
+    static const char *script[N];
+    int64_t cnt[KEYS] = {0}, sum[KEYS] = {0};
+    slbuf want = {0};
+    for (int i = 0; i < N; i++) {
+        int k = (i * 7) % KEYS;
+        snprintf(rows[i], sizeof rows[i], "+I k%d %d x @%d", k, i, i);
+        script[i] = rows[i];
+        if (cnt[k] == 0) {
+            slbuf_printf(&want, "+I k%d 1 %d @%d\n", k, i, i);
+        } else {
+            slbuf_printf(&want, "-U k%d %lld %lld @%d\n", k, (long long)cnt[k],
+                         (long long)sum[k], i);
+            slbuf_printf(&want, "+U k%d %lld %lld @%d\n", k, (long long)cnt[k] + 1,
+                         (long long)sum[k] + i, i);
+        }
+        cnt[k]++;
+        sum[k] += i;
+    }
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+    };
+    check_group("k", 1, aggs, 2, false, script, N, slbuf_cstr(&want));
+    slbuf_free(&want);
+}
+
+static void udaf_init(void *acc, void *user) {
+    (void)user;
+    memset(acc, 0, 8);
+}
+static void udaf_add(void *acc, const sl_row *r, int col, void *user) {
+    (void)user;
+    *(int64_t *)acc += sl_row_bigint(r, col);
+}
+static void udaf_result(const void *acc, sl_out *o, int col, void *user) {
+    (void)user;
+    sl_out_bigint(o, col, *(const int64_t *)acc);
+}
+
+TEST(argument_errors) {
+    sl_schema *in = schema_of(SCHEMA);
+    slkeyspec key = {1, {0}};
+    slgroup_arg *a = NULL;
+    sl_agg max_v[] = {{SL_AGG_MAX, "v", NULL, NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, max_v, 1, true, &a), SL_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(sl_errmsg(), "MAX(v) over an updating input is not supported");
+    CHECK(a == NULL);
+    CHECK_INT(slgroup_arg_new(in, &key, max_v, 1, false, &a), SL_OK);
+    CHECK_STR(sl_schema_name(a->out, 1), "max_v");
+    slgroup_arg_free(a);
+    sl_agg first_s[] = {{SL_AGG_FIRST_VALUE, "s", "f", NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, first_s, 1, true, &a), SL_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(sl_errmsg(), "FIRST_VALUE(s)");
+    sl_agg min_v[] = {{SL_AGG_COUNT, NULL, "n", NULL}, {SL_AGG_MIN, "v", "lo", NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, min_v, 2, true, &a), SL_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(sl_errmsg(), "MIN(v)");
+    sl_udaf u = {.name = "mysum", .acc_size = 8, .result_type = SL_BIGINT,
+                 .init = udaf_init, .add = udaf_add, .result = udaf_result};
+    sl_agg udaf[] = {{SL_AGG_UDAF, "v", "m", &u}};
+    CHECK_INT(slgroup_arg_new(in, &key, udaf, 1, true, &a), SL_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(sl_errmsg(), "UDAF mysum(v) over an updating input needs a retract");
+    CHECK_INT(slgroup_arg_new(in, &key, udaf, 1, false, &a), SL_OK);
+    slgroup_arg_free(a);
+    sl_agg cd[] = {{SL_AGG_COUNT_DISTINCT, "s", NULL, NULL}, {SL_AGG_AVG, "v", NULL, NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, cd, 2, true, &a), SL_OK);
+    CHECK_INT(sl_schema_count(a->out), 3);
+    CHECK_STR(sl_schema_name(a->out, 0), "k");
+    CHECK_STR(sl_schema_name(a->out, 1), "count_distinct_s");
+    CHECK_INT(sl_schema_type(a->out, 2), SL_DOUBLE);
+    slgroup_arg_free(a);
+    sl_agg nope[] = {{SL_AGG_SUM, "nope", NULL, NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, nope, 1, false, &a), SL_ERR_NOTFOUND);
+    CHECK_CONTAINS(sl_errmsg(), "no column 'nope'");
+    sl_agg sum_s[] = {{SL_AGG_SUM, "s", NULL, NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, sum_s, 1, false, &a), SL_ERR_TYPE);
+    sl_agg dup[] = {{SL_AGG_COUNT, NULL, "k", NULL}};
+    CHECK_INT(slgroup_arg_new(in, &key, dup, 1, false, &a), SL_ERR_ARG);
+    CHECK_CONTAINS(sl_errmsg(), "duplicate column name 'k'");
+    slkeyspec bad = {1, {7}};
+    CHECK_INT(slgroup_arg_new(in, &bad, max_v, 1, false, &a), SL_ERR_NOTFOUND);
+    slkeyspec none = {0, {0}};
+    CHECK_INT(slgroup_arg_new(in, &none, max_v, 1, false, &a), SL_OK);
+    CHECK_INT(sl_schema_count(a->out), 1);
+    slgroup_arg_free(a);
+    slgroup_arg_free(NULL);
+    sl_schema_free(in);
+}
