@@ -97,7 +97,7 @@ slexpr *slexpr_interval(int64_t us);
  *   MD5 (hex string)
  *   COALESCE IFNULL NULLIF IF (cond, a, b) GREATEST LEAST
  *   ABS CEIL CEILING FLOOR ROUND (x [, digits]) TRUNCATE MOD POWER SQRT
- *   EXP LN LOG10 LOG2 LOG (x [, base]) SIGN PI (RAND is not built: results
+ *   EXP LN LOG10 LOG2 LOG ([base,] x: as Flink) SIGN PI (RAND is not built: results
  *   must be deterministic for replay).
  *   Date/time: TO_TIMESTAMP (string [, format]) TO_TIMESTAMP_LTZ (number,
  *   precision 0|3|6) UNIX_TIMESTAMP ([ts string [, format]]: seconds)
@@ -132,6 +132,10 @@ bool slexpr_is_const(const slexpr *e);
 sl_err slexpr_const(const slexpr *e, slvalue *out);
 /* The column index when e is a bare column reference, else -1. */
 int slexpr_column_index(const slexpr *e);
+/* Check that every column e reads exists in `in` with the type the tree
+ * expects (SL_ERR_TYPE naming the column otherwise): a guard for operators
+ * that receive trees from the planner. */
+sl_err slexpr_check_columns(const slexpr *e, const sl_schema *in);
 /* Readable form for EXPLAIN and messages: "(amount * 2) > 100", columns by
  * the names of `in` ($3 when in is NULL). */
 void slexpr_describe(const slexpr *e, const sl_schema *in, slbuf *out);
