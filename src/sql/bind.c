@@ -376,6 +376,21 @@ sl_err slbind_expr(slbind *b, const slx *x, slexpr **out) {
         }
         return call(b, x, x->op == SLOP_NEG ? "NEG" : "NOT", 0, out);
     case SLX_BINARY: {
+        const slx *iv = x->kids[1];
+        if ((x->op == SLOP_ADD || x->op == SLOP_SUB) && iv->kind == SLX_INTERVAL &&
+            (iv->flags & SLX_F_MONTHS)) {
+            /* ts +/- INTERVAL 'n' MONTH: calendar arithmetic. */
+            slexpr *ts;
+            if ((err = slbind_expr(b, x->kids[0], &ts))) {
+                return err;
+            }
+            slexpr *args[3] = {slexpr_string("MONTH", 5),
+                               slexpr_bigint(x->op == SLOP_SUB ? -iv->i : iv->i), ts};
+            if ((err = slexpr_func("TIMESTAMPADD", args, 3, out))) {
+                return slplan_err_at(b->p, x->pos, err);
+            }
+            return SL_OK;
+        }
         const char *name = binary_name(x->op);
         if (!name) {
             return slplan_err(b->p, x->pos, SL_ERR_UNSUPPORTED, "operator not supported");
