@@ -27,7 +27,13 @@ sl_err slplan_err_at(const slplan *p, slpos pos, sl_err code) {
 }
 
 char *slplan_strdup(slplan *p, const char *s) {
-    return s ? (char *)slarena_strdup(&p->arena, s, strlen(s)) : NULL;
+    if (!s) {
+        return NULL;
+    }
+    size_t n = strlen(s);
+    char *d = slarena_alloc(&p->arena, n + 1);
+    memcpy(d, s, n + 1);
+    return d;
 }
 
 /* ---- names ---- */

@@ -55,6 +55,8 @@ def load(db, path, bound_s):
 
 
 def norm(v):
+    if v is None:
+        return ("0", "")
     if isinstance(v, bool):
         return ("b", v)
     if isinstance(v, (int, float)):
