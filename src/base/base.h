@@ -181,6 +181,9 @@ bool slstr_ieq0(const char *a, const char *b);
 /* Parse a decimal int64; whole string must be consumed. */
 bool slparse_i64(const char *s, size_t n, int64_t *out);
 bool slparse_f64(const char *s, size_t n, double *out);
+/* A duration in the largest unit that divides it ("5 min", "30 s", "250 ms");
+ * returns buf. */
+const char *slduration_format(int64_t us, char *buf, size_t cap);
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t sltime_days_from_civil(int64_t y, unsigned m, unsigned d);
 void sltime_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);

@@ -259,3 +259,19 @@ bad:
     return slerr_set(SL_ERR_PARSE, "bad duration '%s' (expected a number and a unit: ms, s, min, h, d)",
                      text);
 }
+
+const char *slduration_format(int64_t us, char *buf, size_t cap) {
+    static const struct {
+        int64_t unit;
+        const char *name;
+    } units[] = {{SL_HOUR * 24, "d"}, {SL_HOUR, "h"},        {SL_MINUTE, "min"},
+                 {SL_SECOND, "s"},    {SL_MILLISECOND, "ms"}, {1, "us"}};
+    for (size_t i = 0; i < SL_ARRAY_LEN(units); i++) {
+        if (us != 0 && us % units[i].unit == 0) {
+            snprintf(buf, cap, "%lld %s", (long long)(us / units[i].unit), units[i].name);
+            return buf;
+        }
+    }
+    snprintf(buf, cap, "%lld us", (long long)us);
+    return buf;
+}

@@ -209,6 +209,12 @@ static sl_err bind_column(slbind *b, const slx *x, slexpr **out) {
                           x->text, b->clause);
     }
     int col = slrel_find(b->r, x->qual, x->text);
+    if (b->agg_scope && b->pre && slrel_find(b->pre, x->qual, x->text) >= 0) {
+        return slplan_err(b->p, x->pos, SL_ERR_ARG,
+                          "column '%s' in %s is neither grouped nor aggregated; add it to GROUP BY "
+                          "or use it in an aggregate function",
+                          x->text, b->clause);
+    }
     if (col == -2) {
         return slplan_err(b->p, x->pos, SL_ERR_ARG, "column '%s' is ambiguous", x->text);
     }

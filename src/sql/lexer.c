@@ -3,7 +3,7 @@
  *
  * Words are identifiers or keywords (the parser decides by context; keywords
  * compare case-insensitively). `Backquoted` identifiers, 'strings' with ''
- * escapes, numbers (12, 1.5, .5, 1e3), the operators of sql_int.h; comments
+ * escapes, numbers (12, 1.5, .5, 1e3), the operators of parse_int.h; comments
  * "-- to end of line" and C-style block comments are skipped (so Flink's
  * hints, written as block comments starting with '+', are ignored).
  *

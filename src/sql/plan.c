@@ -16,6 +16,11 @@
 #include "ops/over.h"
 #include "sql/sql_int.h"
 
+void slplan_same_parallelism(slplan *p, const sl_stream *in) {
+    slgraph *g = &p->job->g;
+    g->nodes[g->n_nodes - 1]->parallelism = g->nodes[in->node]->parallelism;
+}
+
 void slrel_init(slplan *p, slrel *r, sl_stream *s, const char *qual) {
     memset(r, 0, sizeof *r);
     r->s = s;
@@ -112,6 +117,7 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
     sl_stream *s = sljob_add_op(p->job, slbuf_cstr(&d), slcalc_new, a, slcalc_arg_free, in->s,
                                 a->out, true);
     slbuf_free(&d);
+    slplan_same_parallelism(p, in->s);
     slschema_unref(schema);
     if (n == 0) {
         slrel r = *in;
@@ -162,6 +168,7 @@ sl_err slplan_materialize_windows(slplan *p, slrel *r, slpos pos) {
              (long long)r->spec.size, (long long)r->spec.slide);
     sl_stream *s = sljob_add_op(p->job, name, slwinassign_new, a, slwinassign_arg_free, in.s,
                                 a->out, true);
+    slplan_same_parallelism(p, in.s);
     slrel o;
     slrel_init(p, &o, s, NULL);
     for (int i = 0; i < in.n; i++) {

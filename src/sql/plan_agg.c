@@ -283,17 +283,10 @@ static slexpr *minus_one_us(int col) {
     return e;
 }
 
-static void describe_aggs(slbuf *d, const aggcall *aggs, int n) {
+static void describe_aggs(slbuf *d, const sl_agg *aggs, int n) {
     for (int i = 0; i < n; i++) {
-        slbuf_puts(d, i ? ", " : "");
-        slbuf_puts(d, slagg_kind_name(aggs[i].kind));
-        slbuf_puts(d, aggs[i].arg ? "($a" : "(*");
-        if (aggs[i].arg) {
-            char num[16];
-            snprintf(num, sizeof num, "%d", i);
-            slbuf_puts(d, num);
-        }
-        slbuf_putc(d, ')');
+        slbuf_printf(d, "%s%s(%s)", i ? ", " : "", slagg_kind_name(aggs[i].kind),
+                     aggs[i].column ? aggs[i].column : "*");
     }
 }
 
@@ -421,21 +414,39 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
             eng[i].column = slplan_strdup(p, name);
         }
     }
-    if (ps.n == 0) {
-        /* SELECT COUNT(*) FROM t: the calc still needs one column. */
-        pre_add(p, &ps, slexpr_bool(true), "$one", true);
+    /* The operator reads keys and arguments as columns: when they are all
+     * plain columns of the input and nothing is filtered, it reads the input
+     * itself; otherwise a calc computes them first. */
+    slkeyspec key = {.n = nk};
+    bool plain = !where;
+    for (int i = 0; i < ps.n && plain; i++) {
+        plain = slexpr_column_index(ps.proj[i]) >= 0;
     }
     slrel pre;
-    err = pre_run(p, &in, where, &ps, &pre);
-    where = NULL;
-    if (err) {
-        goto out;
-    }
-
-    /* The operator. */
-    slkeyspec key = {.n = nk};
-    for (int i = 0; i < nk; i++) {
-        key.cols[i] = i;
+    if (plain) {
+        for (int i = 0; i < nk; i++) {
+            key.cols[i] = slexpr_column_index(ps.proj[i]);
+        }
+        for (int i = 0, k = nk; i < aggs.n; i++) {
+            if (eng[i].column) {
+                eng[i].column = sl_schema_name(in.s->schema, slexpr_column_index(ps.proj[k++]));
+            }
+        }
+        pre_free(&ps);
+        pre = in;
+    } else {
+        for (int i = 0; i < nk; i++) {
+            key.cols[i] = i;
+        }
+        if (ps.n == 0) {
+            /* SELECT COUNT(*) FROM t WHERE ..: the calc still needs a column. */
+            pre_add(p, &ps, slexpr_bool(true), "$one", true);
+        }
+        err = pre_run(p, &in, where, &ps, &pre);
+        where = NULL;
+        if (err) {
+            goto out;
+        }
     }
     slbuf d = {0};
     sl_stream *s;
@@ -447,12 +458,20 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
             goto out;
         }
         static const char *kinds[] = {"", "TUMBLE", "HOP", "CUMULATE", "SESSION", "COUNT", "GLOBAL"};
-        char head[200];
-        snprintf(head, sizeof head, "WindowAggregate(%s(size=%lld us%s), key: %d column%s, aggs: ",
-                 kinds[spec.kind], (long long)(spec.kind == SL_WINDOW_SESSION ? spec.gap : spec.size),
-                 spec.processing_time ? ", processing time" : "", nk, nk == 1 ? "" : "s");
+        char head[200], d1[40], d2[40];
+        if (spec.kind == SL_WINDOW_SESSION) {
+            snprintf(head, sizeof head, "WindowAggregate(SESSION(gap=%s%s), key: %d column%s, aggs: ",
+                     slduration_format(spec.gap, d1, sizeof d1),
+                     spec.processing_time ? ", processing time" : "", nk, nk == 1 ? "" : "s");
+        } else {
+            snprintf(head, sizeof head, "WindowAggregate(%s(size=%s%s%s%s), key: %d column%s, aggs: ",
+                     kinds[spec.kind], slduration_format(spec.size, d1, sizeof d1),
+                     spec.kind == SL_WINDOW_TUMBLE ? "" : spec.kind == SL_WINDOW_HOP ? ", slide=" : ", step=",
+                     spec.kind == SL_WINDOW_TUMBLE ? "" : slduration_format(spec.slide, d2, sizeof d2),
+                     spec.processing_time ? ", processing time" : "", nk, nk == 1 ? "" : "s");
+        }
         slbuf_puts(&d, head);
-        describe_aggs(&d, aggs.v, aggs.n);
+        describe_aggs(&d, eng, aggs.n);
         slbuf_putc(&d, ')');
         s = sljob_add_keyed_op(p->job, slbuf_cstr(&d), slwindow_new, wa, slwindow_arg_free_v,
                                pre.s, &key, wa->out, wa->in);
@@ -466,7 +485,7 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
         char head[120];
         snprintf(head, sizeof head, "GroupAggregate(key: %d column%s, aggs: ", nk, nk == 1 ? "" : "s");
         slbuf_puts(&d, head);
-        describe_aggs(&d, aggs.v, aggs.n);
+        describe_aggs(&d, eng, aggs.n);
         slbuf_putc(&d, ')');
         s = sljob_add_keyed_op(p->job, slbuf_cstr(&d), slgroup_new, ga, slgroup_arg_free, pre.s,
                                &key, ga->out, NULL);
@@ -476,6 +495,9 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
     slrel post;
     slrel_init(p, &post, s, NULL);
     post.updating = !windowed;
+    for (int i = 0; i < post.n; i++) {
+        post.cols[i].hidden = true; /* reachable through the substitutions only */
+    }
 
     /* Substitutions for the select list and HAVING. */
     for (int i = 0; i < nk; i++) {
@@ -504,7 +526,7 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
                   slexpr_column(first_agg + i, sl_schema_type(s->schema, first_agg + i)));
     }
     slbind pb = {.p = p, .r = &post, .subst = sub.v, .n_subst = sub.n, .agg_scope = true,
-                 .clause = "HAVING"};
+                 .pre = &in, .clause = "HAVING"};
     if (sel->having) {
         if ((err = slbind_expr(&pb, sel->having, &having))) {
             goto out;

@@ -326,8 +326,9 @@ sl_err slplan_scan(slplan *p, const slcat_entry *te, slpos pos, slrel *out) {
             err = slplan_err_at(p, t->wm_pos, err);
             goto out;
         }
-        char name[300];
-        snprintf(name, sizeof name, "Watermark(%s - %lld us)", t->wm_col, (long long)bound);
+        char name[300], d[40];
+        snprintf(name, sizeof name, "Watermark(%s - %s)", t->wm_col,
+                 slduration_format(bound, d, sizeof d));
         slnode *n = p->job->g.nodes[ws->node];
         slmem_free(n->name);
         n->name = slmem_strdup(name);
@@ -495,6 +496,7 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
         snprintf(name, sizeof name, "Sink: %s (blackhole)", t->name);
     }
     sljob_add_op(p->job, name, slsink_new, c, slsink_conf_free, sink_in.s, NULL, false);
+    slplan_same_parallelism(p, sink_in.s);
 out:
     slschema_unref(phys);
     return err;
@@ -558,10 +560,12 @@ sl_err slplan_select_sink(slplan *p, const slstmt *st) {
         c->fn = p->collect->on_row;
         c->user = p->collect->user;
         sljob_add_op(p->job, "Sink: collect", slsink_new, c, slsink_conf_free, q.s, NULL, false);
+        slplan_same_parallelism(p, q.s);
         return SL_OK;
     }
     slsink_conf *c = slsink_conf_new(SLSINK_PRINT, SL_FORMAT_JSON);
     c->fd_print = 1;
     sljob_add_op(p->job, "Sink: stdout (print)", slsink_new, c, slsink_conf_free, q.s, NULL, false);
+    slplan_same_parallelism(p, q.s);
     return SL_OK;
 }

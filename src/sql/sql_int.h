@@ -117,6 +117,7 @@ typedef struct slbind {
     slsubst *subst;
     int n_subst;
     bool agg_scope;     /* after GROUP BY: bare columns must be substituted */
+    const slrel *pre;   /* agg_scope: the relation before the aggregation */
     const char *clause; /* "WHERE", "SELECT", ... for messages */
 } slbind;
 
@@ -155,6 +156,10 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
  * computes it (with `where`, taken, as its filter). */
 sl_err slplan_project_items(slplan *p, slbind *b, const slselect *sel, slexpr *where,
                             slrel *out);
+/* Give the node added last the parallelism of the node producing `in`:
+ * stateless steps and sinks run in their input's tasks (chained), so a
+ * changelog keeps its order per key from the keyed operator to the sink. */
+void slplan_same_parallelism(slplan *p, const sl_stream *in);
 /* Assign the pending windows of r as real columns (window TVF without
  * aggregation). */
 sl_err slplan_materialize_windows(slplan *p, slrel *r, slpos pos);
