@@ -154,6 +154,31 @@ slexpr *slexpr_copy(const slexpr *e) {
     return c;
 }
 
+slexpr *slexpr_inline(const slexpr *e, slexpr *const *defs, int n_defs) {
+    if (e->kind == SLXN_COL) {
+        return e->col >= 0 && e->col < n_defs ? slexpr_copy(defs[e->col]) : slexpr_copy(e);
+    }
+    if (!e->n_args) {
+        return slexpr_copy(e);
+    }
+    slexpr *c = slmem_alloc(sizeof *c);
+    *c = *e;
+    c->aux = NULL;
+    c->aux_free = NULL;
+    c->const_val = NULL;
+    c->const_str = NULL;
+    c->args = slmem_alloc(slmem_mul((size_t)e->n_args, sizeof *c->args));
+    c->n_nodes = 1;
+    for (int i = 0; i < e->n_args; i++) {
+        c->args[i] = slexpr_inline(e->args[i], defs, n_defs);
+        c->n_nodes += c->args[i]->n_nodes;
+    }
+    if (c->kind == SLXN_CALL && (c->fn->check ? c->fn->check(c) : slexpr_check_sig(c)) != SL_OK) {
+        sllog_warn("slexpr_inline: re-checking %s failed: %s", c->fn->name, sl_errmsg());
+    }
+    return c;
+}
+
 sl_type slexpr_type(const slexpr *e) {
     return e->type;
 }

@@ -124,6 +124,11 @@ sl_err slexpr_cast(slexpr *e, sl_type type, bool try_cast, slexpr **out);
 void slexpr_free(slexpr *e);
 slexpr *slexpr_copy(const slexpr *e);
 
+/* A copy of e in which column k is replaced by a copy of defs[k] (k <
+ * n_defs; other columns stay): composes an expression over the output of a
+ * projection with that projection. defs[k] must have column k's type. */
+slexpr *slexpr_inline(const slexpr *e, slexpr *const *defs, int n_defs);
+
 sl_type slexpr_type(const slexpr *e);
 /* True when e depends on no column and no processing time. */
 bool slexpr_is_const(const slexpr *e);

@@ -62,6 +62,78 @@ static void describe_calc(slbuf *d, const slrel *in, const slexpr *where, slexpr
     slbuf_putc(d, ')');
 }
 
+/*
+ * Two calcs in a row become one: when `in` is produced by a calc node that was
+ * the last node added (so nothing else consumes it) and is not a cached table
+ * scan, compose the new filter and projection with it (slexpr_inline) and
+ * replace that node's argument. Takes where and proj[0..n) when it fuses
+ * (returns the node's new stream); returns NULL and takes nothing otherwise.
+ */
+static sl_stream *fuse_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, int n,
+                            const sl_schema *schema) {
+    slgraph *g = &p->job->g;
+    int id = in->s->node;
+    slnode *prev = g->nodes[id];
+    if (in->s->port != 0 || in->s->keyed || prev->op_new != slcalc_new || id != g->n_nodes - 1) {
+        return NULL;
+    }
+    for (int e = 0; e < g->n_edges; e++) {
+        if (g->edges[e].from == id) {
+            return NULL;
+        }
+    }
+    for (int i = 0; i < p->n_scans; i++) {
+        if (p->scans[i].s->node == id) {
+            return NULL;
+        }
+    }
+    const slcalc_arg *oa = prev->arg;
+    int nn = n ? n : oa->n_proj;
+    slexpr **np = slmem_calloc((size_t)(nn ? nn : 1), sizeof *np);
+    for (int i = 0; i < nn; i++) {
+        np[i] = n ? slexpr_inline(proj[i], oa->proj, oa->n_proj) : slexpr_copy(oa->proj[i]);
+    }
+    slexpr *nw = oa->where ? slexpr_copy(oa->where) : NULL;
+    if (where) {
+        slexpr *w2 = slexpr_inline(where, oa->proj, oa->n_proj);
+        if (nw) {
+            slexpr_func("AND", (slexpr *[]){nw, w2}, 2, &nw);
+        } else {
+            nw = w2;
+        }
+    }
+    slcalc_arg *a;
+    sl_err err = slcalc_arg_new(oa->in, n ? schema : oa->out, nw, np, nn, &a);
+    slmem_free(np);
+    if (err) {
+        /* Cannot happen for well-typed trees; keep the two calcs. */
+        sllog_warn("calc fusion failed: %s", sl_errmsg());
+        return NULL;
+    }
+    slexpr_free(where);
+    for (int i = 0; i < n; i++) {
+        slexpr_free(proj[i]);
+    }
+    slbuf d = {0};
+    slrel shown = {0};
+    shown.s = &(sl_stream){.schema = a->in};
+    const char **names = slarena_alloc(&p->arena, sizeof *names * (size_t)(nn ? nn : 1));
+    for (int i = 0; i < nn; i++) {
+        names[i] = sl_schema_name(a->out ? a->out : a->in, i);
+    }
+    describe_calc(&d, &shown, a->where, a->proj, names, a->n_proj);
+    prev->arg_free(prev->arg);
+    prev->arg = a;
+    slmem_free(prev->name);
+    prev->name = slmem_strdup(slbuf_cstr(&d));
+    slbuf_free(&d);
+    slschema_unref(prev->out[0]);
+    prev->out[0] = slschema_ref(a->out ? a->out : a->in);
+    sl_stream *s = sljob_stream(p->job, id, 0, prev->out[0]);
+    s->parallelism = in->s->parallelism;
+    return s;
+}
+
 sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, const char **names,
                    const bool *hidden, int n, slrel *out) {
     sl_err err = SL_OK;
@@ -109,16 +181,22 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
         src[i] = slexpr_column_index(proj[i]);
     }
     slcalc_arg *a;
-    if ((err = slcalc_arg_new(in->s->schema, schema, where, proj, n, &a))) {
+    sl_stream *s = fuse_calc(p, in, where, proj, n, schema);
+    if (s) {
         slbuf_free(&d);
         slschema_unref(schema);
-        return err;
+    } else {
+        if ((err = slcalc_arg_new(in->s->schema, schema, where, proj, n, &a))) {
+            slbuf_free(&d);
+            slschema_unref(schema);
+            return err;
+        }
+        s = sljob_add_op(p->job, slbuf_cstr(&d), slcalc_new, a, slcalc_arg_free, in->s, a->out,
+                         true);
+        slbuf_free(&d);
+        slplan_same_parallelism(p, in->s);
+        slschema_unref(schema);
     }
-    sl_stream *s = sljob_add_op(p->job, slbuf_cstr(&d), slcalc_new, a, slcalc_arg_free, in->s,
-                                a->out, true);
-    slbuf_free(&d);
-    slplan_same_parallelism(p, in->s);
-    slschema_unref(schema);
     if (n == 0) {
         slrel r = *in;
         r.s = s;

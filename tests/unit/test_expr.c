@@ -1307,3 +1307,28 @@ __attribute__((destructor)) static void teardown(void) {
     slschema_unref(g_in);
     slbuf_free(&g_text);
 }
+
+TEST(inline_composes_with_a_projection) {
+    /* A projection p = [a + 1, s] and an expression over its output,
+     * ($0 * 2) || '' ... composed: columns of p replaced by p's expressions. */
+    slexpr *defs[2];
+    CHECK_INT(parse("(+ a 1)", &defs[0]), SL_OK);
+    CHECK_INT(parse("s", &defs[1]), SL_OK);
+    slexpr *e;
+    CHECK_INT(slexpr_func("*", (slexpr *[]){slexpr_column(0, SL_BIGINT), slexpr_bigint(2)}, 2, &e),
+              SL_OK);
+    slexpr *c = slexpr_inline(e, defs, 2);
+    eval_text(c, g_rows);
+    CHECK_STR(slbuf_cstr(&g_text), "4|NULL|-12|0|202");
+    slexpr_free(c);
+    slexpr *u;
+    CHECK_INT(slexpr_func("UPPER", (slexpr *[]){slexpr_column(1, SL_STRING)}, 1, &u), SL_OK);
+    c = slexpr_inline(u, defs, 2);
+    eval_text(c, g_rows);
+    CHECK_STR(slbuf_cstr(&g_text), "ABC|NULL|H\xc3\x89LLO W\xc3\x96RLD||XYZ");
+    slexpr_free(c);
+    slexpr_free(u);
+    slexpr_free(e);
+    slexpr_free(defs[0]);
+    slexpr_free(defs[1]);
+}
