@@ -482,7 +482,7 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
         c = slsink_conf_new(SLSINK_FILE, fmt);
         c->path = slmem_strdup(path);
         c->no_kind = true;
-        snprintf(name, sizeof name, "Sink: %s (file %s)", t->name, path);
+        snprintf(name, sizeof name, "Sink: %s (file %s; append-only)", t->name, path);
     } else if (kind == CONN_PRINT) {
         sl_format fmt;
         if ((err = format_opt(p, t, false, &fmt))) {
@@ -490,10 +490,10 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
         }
         c = slsink_conf_new(SLSINK_PRINT, fmt);
         c->fd_print = opt_bool(opt(t, "standard-error")) ? 2 : 1;
-        snprintf(name, sizeof name, "Sink: %s (print)", t->name);
+        snprintf(name, sizeof name, "Sink: %s (print; accepts updates: prints the row kind)", t->name);
     } else {
         c = slsink_conf_new(SLSINK_DISCARD, SL_FORMAT_JSON);
-        snprintf(name, sizeof name, "Sink: %s (blackhole)", t->name);
+        snprintf(name, sizeof name, "Sink: %s (blackhole; accepts updates)", t->name);
     }
     sljob_add_op(p->job, name, slsink_new, c, slsink_conf_free, sink_in.s, NULL, false);
     slplan_same_parallelism(p, sink_in.s);
@@ -565,7 +565,7 @@ sl_err slplan_select_sink(slplan *p, const slstmt *st) {
     }
     slsink_conf *c = slsink_conf_new(SLSINK_PRINT, SL_FORMAT_JSON);
     c->fd_print = 1;
-    sljob_add_op(p->job, "Sink: stdout (print)", slsink_new, c, slsink_conf_free, q.s, NULL, false);
+    sljob_add_op(p->job, "Sink: stdout (print; accepts updates: prints the row kind)", slsink_new, c, slsink_conf_free, q.s, NULL, false);
     slplan_same_parallelism(p, q.s);
     return SL_OK;
 }
