@@ -1,5 +1,6 @@
 /*
- * cli.h - shared pieces of the `sluice` program (main.c, shell.c).
+ * cli.h - shared pieces of the `sluice` program (main.c, shell.c). The shell's
+ * own pieces (result table, statement scanner) are in shell_int.h.
  */
 #ifndef SL_CLI_H
 #define SL_CLI_H
@@ -19,6 +20,9 @@ enum {
 int slcli_read_file(const char *path, slbuf *out);
 /* The exit code for a failed sluice call. */
 int slcli_exit_code(sl_err err);
+/* Apply --set KEY=VALUE options as SET statements; returns 0 or
+ * SLCLI_EXIT_USAGE (after printing why). */
+int slcli_apply_sets(slsql *s, char **sets, int n);
 /* `sluice sql`: the interactive shell (shell.c). */
 int slcli_shell(int argc, char **argv);
 

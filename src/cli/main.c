@@ -23,7 +23,8 @@ static const char *usage_main =
     "commands:\n"
     "  run FILE.sql        run the INSERT INTO / SELECT statements of a SQL job file as one job\n"
     "  explain FILE.sql    print the physical plan of a job file\n"
-    "  sql                 interactive SQL shell\n"
+    "  sql                 the SQL shell: type statements, watch query results update live\n"
+    "                      (`sluice sql < script.sql` or `-f FILE` runs a script)\n"
     "  version             print the version\n"
     "\n"
     "Not built yet: checkpoints (--checkpoint-dir), `sluice gen`, `sluice bench`.\n"
@@ -92,8 +93,7 @@ int slcli_exit_code(sl_err err) {
     }
 }
 
-/* Apply --set KEY=VALUE options as a SET script. */
-static int apply_sets(slsql *s, char **sets, int n) {
+int slcli_apply_sets(slsql *s, char **sets, int n) {
     for (int i = 0; i < n; i++) {
         const char *eq = strchr(sets[i], '=');
         if (!eq || eq == sets[i]) {
@@ -171,7 +171,7 @@ static int parse_args(int argc, char **argv, const char *usage, cmdline *c) {
 
 /* Plan the file into *job. Returns an exit code (0 = planned). */
 static int plan_file(const cmdline *c, slsql *s, sl_job **job, slbuf *info) {
-    int rc = apply_sets(s, c->sets, c->n_sets);
+    int rc = slcli_apply_sets(s, c->sets, c->n_sets);
     if (rc) {
         return rc;
     }
