@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # docs/sql.md says what works, so it is tested:
-#   - every ```sql block whose first line is "-- runnable" is run with
+#   - every ```sql block starts with "-- runnable" or "-- setup: NAME"; one
+#     whose first line is "-- runnable" is run with
 #     `sluice run` (stdin from /dev/null), or planned with `sluice explain`
 #     when it says "-- runnable: explain", from the repository root, and must
 #     exit 0 with no error on stderr; a "-- uses: A B" line prepends the
@@ -55,6 +56,7 @@ for line, text in blocks:
         continue
     m = re.match(r"--\s*runnable(:\s*explain)?$", first)
     if not m:
+        bad("docs/sql.md:%d: a sql block marked neither '-- runnable' nor '-- setup: NAME'" % line)
         continue
     uses = []
     for l in text.split("\n")[1:3]:
@@ -112,7 +114,7 @@ for n in sorted(names):
         bad("function %s exists" % n, "not in the function tables of src/expr/*.c")
 
 bind = open("src/sql/bind.c", encoding="utf-8").read()
-aggs = re.search(r"Aggregate functions: (.*?)\. They skip", sec_q := doc, re.S)
+aggs = re.search(r"Aggregate functions: (.*?)\. They skip", doc, re.S)
 agg_names = set(re.findall(r"`([A-Z_]+)", aggs.group(1))) if aggs else set()
 if len(agg_names) < 10:
     bad("aggregate list parsed", str(agg_names))
