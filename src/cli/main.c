@@ -261,6 +261,7 @@ static int cmd_run(int argc, char **argv) {
     rc = plan_file(&c, s, &job, &info);
     if (info.len) {
         fwrite(info.data, 1, info.len, stdout);
+        fflush(stdout); /* before the job's sinks write to the same descriptor */
     }
     slbuf_free(&info);
     if (rc || !job) {

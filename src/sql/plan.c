@@ -16,6 +16,16 @@
 #include "ops/over.h"
 #include "sql/sql_int.h"
 
+void slplan_window_emit(const slplan *p, sl_window_spec *spec) {
+    spec->allowed_lateness = p->allowed_lateness_us;
+    spec->early_every_ms = p->early_fire_ms;
+    if (spec->allowed_lateness > 0 || spec->early_every_ms > 0) {
+        /* A window may fire more than once: later firings retract the
+         * earlier result (-U/+U), so the result is a changelog. */
+        spec->mode = SL_RETRACTING;
+    }
+}
+
 void slplan_same_parallelism(slplan *p, const sl_stream *in) {
     slgraph *g = &p->job->g;
     g->nodes[g->n_nodes - 1]->parallelism = g->nodes[in->node]->parallelism;
@@ -373,8 +383,7 @@ static sl_err window_spec(slplan *p, const slfrom *f, sl_window_spec *spec) {
     default: *spec = sl_window_session(a); break;
     }
     spec->offset = offset;
-    spec->allowed_lateness = p->allowed_lateness_us;
-    spec->early_every_ms = p->early_fire_ms;
+    slplan_window_emit(p, spec);
     if (w == 1 && b % a != 0) {
         return slplan_err(p, f->pos, SL_ERR_UNSUPPORTED,
                           "HOP size must be a whole multiple of the slide");
@@ -723,7 +732,11 @@ static sl_err plan_union(slplan *p, const slquery *q, slrel *out) {
         }
     }
     /* The union node wants equal schemas, names included: rename the right. */
-    if (!slschema_equal(l.s->schema, r.s->schema)) {
+    bool same_names = true;
+    for (int i = 0; i < l.n; i++) {
+        same_names &= strcmp(sl_schema_name(l.s->schema, i), sl_schema_name(r.s->schema, i)) == 0;
+    }
+    if (!same_names || !slschema_equal(l.s->schema, r.s->schema)) {
         slexpr **proj = slmem_calloc((size_t)r.n, sizeof *proj);
         const char **names = slarena_alloc(&p->arena, sizeof *names * (size_t)r.n);
         for (int i = 0; i < r.n; i++) {

@@ -238,8 +238,7 @@ static sl_err legacy_spec(slplan *p, const slx *call, const slrel *r, sl_window_
         *spec = sl_window_cumulate(b, a);
     }
     spec->processing_time = col == r->proctime;
-    spec->allowed_lateness = p->allowed_lateness_us;
-    spec->early_every_ms = p->early_fire_ms;
+    slplan_window_emit(p, spec);
     return SL_OK;
 }
 
@@ -494,7 +493,7 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
     slbuf_free(&d);
     slrel post;
     slrel_init(p, &post, s, NULL);
-    post.updating = !windowed;
+    post.updating = !windowed || spec.mode == SL_RETRACTING;
     for (int i = 0; i < post.n; i++) {
         post.cols[i].hidden = true; /* reachable through the substitutions only */
     }

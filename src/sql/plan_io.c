@@ -363,8 +363,9 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
                           "table '%s' (connector '%s') can only be read, not written", t->name,
                           opt(t, "connector"));
     }
-    static const char *const file_opts[] = {"connector", "path", "format", "csv.field-delimiter",
-                                            "sink.*", "json.*", NULL};
+    /* The file sink writes comma-separated CSV: no delimiter option here. */
+    static const char *const file_opts[] = {"connector", "path", "format", "sink.*", "json.*",
+                                            NULL};
     static const char *const print_opts[] = {"connector", "format", "print-identifier",
                                              "standard-error", NULL};
     static const char *const bh_opts[] = {"connector", NULL};

@@ -156,6 +156,9 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
  * computes it (with `where`, taken, as its filter). */
 sl_err slplan_project_items(slplan *p, slbind *b, const slselect *sel, slexpr *where,
                             slrel *out);
+/* Set a window's lateness and early firing from the SET options; when the
+ * window may fire more than once it retracts its earlier results. */
+void slplan_window_emit(const slplan *p, sl_window_spec *spec);
 /* Give the node added last the parallelism of the node producing `in`:
  * stateless steps and sinks run in their input's tasks (chained), so a
  * changelog keeps its order per key from the keyed operator to the sink. */
