@@ -181,7 +181,7 @@ expl_ok=1
 for pat in '^Task 1 \(parallelism 1\)$' '^  Source: transactions \(file examples/data/transactions.jsonl, json\)$' \
     '^  -> Watermark\(ts - 30 s\)$' '^  input 0: HASH \[user\] from Task 1$' \
     'WindowAggregate\(TUMBLE\(size=5 min\)' 'WindowAggregate\(SESSION\(gap=1 h\)' \
-    '^  -> Sink: alerts \(print\)$' '^Task 4 '; do
+    '^  -> Sink: alerts \(print; accepts updates: prints the row kind\)$' '^Task 4 '; do
     grep -Eq -- "$pat" "$tmp/explain" || { expl_ok=0; echo "  explain lacks /$pat/"; }
 done
 [ "$(grep -c 'HASH \[user\]' "$tmp/explain")" -eq 2 ] || { expl_ok=0; echo "  expected 2 HASH [user] exchanges"; }

@@ -85,26 +85,13 @@ for p in 1 2; do
 done
 
 # ---- iot: sliding averages with allowed lateness ----
-# Known engine bug (reported; do not "fix" the expected file): within the
-# allowed lateness a window's update is emitted as a second +I row instead
-# of -U (the previous result) and +U. When the output differs from the
-# expected file in exactly that way, the test says XFAIL and goes on; any
-# other difference fails. SLUICE_STRICT=1 makes the XFAIL a failure.
+# Within the allowed lateness a window's update retracts its previous result
+# (-U) and emits the new one (+U).
 for p in 1 2; do
     run iot $p || continue
     sort -s -t, -k2,4 "$tmp/iot.$p.out" >"$tmp/sorted"
-    if diff -q examples/data/iot.expected "$tmp/sorted" >/dev/null; then
-        ok "iot (parallelism $p): averages and late updates (-U/+U), sorted by device and window"
-    else
-        grep -v '^{"op":"-U"' examples/data/iot.expected | sed 's/^{"op":"+U"/{"op":"+I"/' >"$tmp/iot.bug"
-        if [ "${SLUICE_STRICT:-}" != 1 ] && diff -q "$tmp/iot.bug" "$tmp/sorted" >/dev/null; then
-            echo "XFAIL iot (parallelism $p): late updates come as a second +I, not -U/+U (known engine bug); values right"
-            pass=$((pass + 1))
-        else
-            same "iot (parallelism $p): averages and late updates, sorted by device and window" \
-                examples/data/iot.expected "$tmp/sorted"
-        fi
-    fi
+    same "iot (parallelism $p): averages and late updates (-U/+U), sorted by device and window" \
+        examples/data/iot.expected "$tmp/sorted"
     stderr_is iot $p "sluice: 0 malformed rows sent to the dead-letter output, 1 late row"
 done
 
