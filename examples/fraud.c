@@ -10,8 +10,11 @@
  * Event time comes from `ts` with watermarks 30 s behind the largest time
  * seen; rows later than that are counted as late. Malformed lines go to the
  * dead-letter output (stderr, or --dead-letters FILE). A summary goes to stderr.
+ * --state-backend picks where the window state lives: memory (the default) or
+ * rocksdb (an embedded database on local disk, for state larger than memory).
  *
- *   usage: fraud [--dead-letters FILE] [--parallelism N] transactions.jsonl
+ *   usage: fraud [--dead-letters FILE] [--parallelism N] [--state-backend NAME]
+ *                transactions.jsonl
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -75,15 +78,18 @@ static int fail(const char *what) {
 }
 
 int main(int argc, char **argv) {
-    const char *path = NULL, *dead = NULL, *par = "1";
+    const char *path = NULL, *dead = NULL, *par = "1", *backend = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dead-letters") == 0 && i + 1 < argc) {
             dead = argv[++i];
         } else if (strcmp(argv[i], "--parallelism") == 0 && i + 1 < argc) {
             par = argv[++i];
+        } else if (strcmp(argv[i], "--state-backend") == 0 && i + 1 < argc) {
+            backend = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "fraud: unknown option '%s'\nusage: fraud [--dead-letters FILE] "
-                            "[--parallelism N] transactions.jsonl\n",
+            fprintf(stderr,
+                    "fraud: unknown option '%s'\nusage: fraud [--dead-letters FILE] "
+                    "[--parallelism N] [--state-backend NAME] transactions.jsonl\n",
                     argv[i]);
             return 2;
         } else {
@@ -91,7 +97,9 @@ int main(int argc, char **argv) {
         }
     }
     if (!path) {
-        fprintf(stderr, "usage: fraud [--dead-letters FILE] [--parallelism N] transactions.jsonl\n");
+        fprintf(stderr,
+                "usage: fraud [--dead-letters FILE] [--parallelism N] [--state-backend NAME] "
+                "transactions.jsonl\n");
         return 2;
     }
 
@@ -99,7 +107,8 @@ int main(int argc, char **argv) {
     sl_schema *schema;
     sl_stream *tx, *timed, *big, *keyed, *velocity, *velocity_alerts, *sessions, *multi;
     if (sl_job_new(&job) || sl_job_set(job, "parallelism", par) ||
-        (dead && sl_job_set(job, "dead-letter.path", dead))) {
+        (dead && sl_job_set(job, "dead-letter.path", dead)) ||
+        (backend && sl_job_set(job, "state.backend", backend))) {
         return fail("job options");
     }
     if (sl_schema_parse("user STRING, amount DOUBLE, country STRING, ts TIMESTAMP", &schema)) {

@@ -156,6 +156,25 @@ void sl_job_free(sl_job *job);
  *   dead-letter.path                       file for malformed rows ("-" = stderr,
  *                                          the default)
  *   time.characteristic                    "event" (default) or "processing"
+ *   key-groups (pipeline.max-parallelism)  key groups keyed state is split into: 128
+ *   state.backend (state.backend.type)     where keyed operators keep their state:
+ *                                          "memory" (default; Flink's "hashmap" too),
+ *                                          hash tables in the process, or "rocksdb",
+ *                                          an embedded RocksDB database per operator
+ *                                          subtask on local disk, for state larger
+ *                                          than memory
+ *   state.backend.rocksdb.localdir         directory for the RocksDB databases; each
+ *                                          run makes a fresh sluice-state-XXXXXX in
+ *                                          it and removes it at the end (default:
+ *                                          $TMPDIR, else /tmp)
+ *   state.backend.rocksdb.block.cache-size RocksDB block cache shared by the job's
+ *                                          databases, e.g. "64 mb" (the default)
+ *   state.backend.rocksdb.writebuffer.size memtable size per database: "8 mb"
+ *   state.backend.memory.max-bytes         the memory backend's limit per operator
+ *                                          subtask, e.g. "512 mb": a job whose state
+ *                                          grows past it fails with a message (checked
+ *                                          after each batch); default: no limit
+ * Memory sizes take the units b, kb, mb, gb, tb (powers of 1024).
  */
 sl_err sl_job_set(sl_job *job, const char *key, const char *value);
 

@@ -2,7 +2,8 @@
 # Install what Sluice needs from Debian packages (Debian 12). Safe to run again:
 # it installs only what is missing. Runs as root or through sudo.
 set -euo pipefail
-PKGS=(build-essential cmake ninja-build pkg-config gcc clang binutils libedit-dev sqlite3 python3)
+PKGS=(build-essential cmake ninja-build pkg-config gcc clang binutils libedit-dev sqlite3 python3
+      librocksdb-dev)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

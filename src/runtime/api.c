@@ -34,6 +34,7 @@ void sl_job_free(sl_job *j) {
     }
     slmem_free(j->streams);
     slmem_free(j->g.conf.dead_letter_path);
+    slmem_free(j->g.conf.rocksdb_localdir);
     slgraph_free(&j->g);
     slmem_free(j);
 }
@@ -150,6 +151,49 @@ static sl_err parse_duration_opt(const char *key, const char *value, int64_t *ou
     return SL_OK;
 }
 
+/* A memory size: an integer with an optional unit b, kb, mb, gb, tb (powers of
+ * 1024; k, m, g, t and Flink's "kibibytes" spellings too), spaces allowed
+ * before the unit ("64 mb", "1gb", "4096"). */
+static sl_err parse_bytes_opt(const char *key, const char *value, uint64_t *out) {
+    static const struct {
+        const char *name;
+        int shift;
+    } units[] = {{"", 0},    {"b", 0},    {"bytes", 0},      {"k", 10},
+                 {"kb", 10}, {"kib", 10}, {"kibibytes", 10}, {"m", 20},
+                 {"mb", 20}, {"mib", 20}, {"mebibytes", 20}, {"g", 30},
+                 {"gb", 30}, {"gib", 30}, {"gibibytes", 30}, {"t", 40},
+                 {"tb", 40}, {"tib", 40}, {"tebibytes", 40}};
+    const char *p = value;
+    uint64_t n = 0;
+    bool any = false;
+    while (*p >= '0' && *p <= '9') {
+        if (n > (UINT64_MAX - 9) / 10) {
+            any = false;
+            break;
+        }
+        n = n * 10 + (uint64_t)(*p - '0');
+        p++;
+        any = true;
+    }
+    while (*p == ' ') {
+        p++;
+    }
+    if (any) {
+        for (size_t i = 0; i < SL_ARRAY_LEN(units); i++) {
+            if (slstr_ieq0(p, units[i].name)) {
+                if (units[i].shift && n > (UINT64_MAX >> units[i].shift)) {
+                    break;
+                }
+                *out = n << units[i].shift;
+                return SL_OK;
+            }
+        }
+    }
+    return slerr_set(SL_ERR_ARG,
+                     "option '%s': expected a memory size such as '64 mb' or '1gb', got '%s'", key,
+                     value);
+}
+
 static bool key_is(const char *key, const char *a, const char *b) {
     return strcmp(key, a) == 0 || (b && strcmp(key, b) == 0);
 }
@@ -204,11 +248,39 @@ sl_err sl_job_set(sl_job *j, const char *key, const char *value) {
             return err;
         }
         c->n_key_groups = (int)v;
+    } else if (key_is(key, "state.backend", "state.backend.type")) {
+        if (slstr_ieq0(value, "memory") || slstr_ieq0(value, "hashmap")) {
+            c->state_backend = SLSTATE_MEMORY;
+        } else if (slstr_ieq0(value, "rocksdb")) {
+            c->state_backend = SLSTATE_ROCKSDB;
+        } else {
+            return slerr_set(SL_ERR_ARG,
+                             "option '%s': expected 'memory' (or 'hashmap') or 'rocksdb', got '%s'",
+                             key, value);
+        }
+    } else if (key_is(key, "state.backend.rocksdb.localdir", NULL)) {
+        slmem_free(c->rocksdb_localdir);
+        c->rocksdb_localdir = *value ? slmem_strdup(value) : NULL;
+    } else if (key_is(key, "state.backend.rocksdb.block.cache-size", NULL)) {
+        if ((err = parse_bytes_opt(key, value, &c->rocksdb_block_cache_bytes))) {
+            return err;
+        }
+    } else if (key_is(key, "state.backend.rocksdb.writebuffer.size", NULL)) {
+        if ((err = parse_bytes_opt(key, value, &c->rocksdb_write_buffer_bytes))) {
+            return err;
+        }
+    } else if (key_is(key, "state.backend.memory.max-bytes", NULL)) {
+        if ((err = parse_bytes_opt(key, value, &c->memory_max_bytes))) {
+            return err;
+        }
     } else {
         return slerr_set(SL_ERR_NOTFOUND,
                          "unknown option '%s' (known: parallelism, batch.rows, channel.capacity, "
                          "idle-timeout, state.ttl, dead-letter.path, time.characteristic, "
-                         "key-groups)",
+                         "key-groups, state.backend, state.backend.rocksdb.localdir, "
+                         "state.backend.rocksdb.block.cache-size, "
+                         "state.backend.rocksdb.writebuffer.size, "
+                         "state.backend.memory.max-bytes)",
                          key);
     }
     return SL_OK;

@@ -8,7 +8,8 @@
  * channels between tasks. See runtime.c for the exact rule.
  *
  * The graph owns its nodes, their names, their factory arguments and the
- * schema references in out[]. conf.dead_letter_path belongs to the job.
+ * schema references in out[]. conf.dead_letter_path and conf.rocksdb_localdir
+ * belong to the job.
  */
 #ifndef SL_GRAPH_H
 #define SL_GRAPH_H
@@ -54,6 +55,12 @@ typedef struct slconf {
     bool processing_time;
     char *dead_letter_path; /* owned; NULL or "-" = stderr */
     slclock clock;
+    /* Keyed state (options state.backend*). */
+    slstate_backend state_backend; /* SLSTATE_MEMORY (default) or SLSTATE_ROCKSDB */
+    char *rocksdb_localdir;        /* owned; NULL: $TMPDIR or /tmp */
+    uint64_t rocksdb_block_cache_bytes;  /* 0: the backend's default */
+    uint64_t rocksdb_write_buffer_bytes; /* 0: the backend's default */
+    uint64_t memory_max_bytes; /* memory backend: fail a subtask's state above this; 0 = no limit */
 } slconf;
 
 typedef struct slgraph {

@@ -89,6 +89,7 @@ typedef struct slrt {
     slrt_task *tasks;  /* owned */
     int n_tasks;
     sldead_out *dead; /* owned */
+    slrocks_env *rocks; /* owned: the RocksDB run directory (state.backend = rocksdb), or NULL */
     uint32_t batch_rows, chan_cap;
     int n_kg;
     int cancel; /* atomic: the job is being cancelled (stop or failure) */

@@ -267,6 +267,34 @@ static sl_err plan(slrt *rt) {
     return SL_OK;
 }
 
+/* The keyed state of subtask s of node n, in the job's backend. The RocksDB
+ * run directory is made on first use. */
+static sl_err make_state(slrt *rt, int n, int s, slstate **out) {
+    const slconf *conf = &rt->g->conf;
+    const slnode *node = rt->g->nodes[n];
+    *out = NULL;
+    if (conf->state_backend != SLSTATE_ROCKSDB) {
+        *out = slstate_memory_new(rt->n_kg);
+        return SL_OK;
+    }
+    sl_err err;
+    if (!rt->rocks) {
+        slrocks_conf rc = {conf->rocksdb_localdir, conf->rocksdb_block_cache_bytes,
+                           conf->rocksdb_write_buffer_bytes, 0};
+        if ((err = slrocks_env_new(&rc, &rt->rocks))) {
+            return err;
+        }
+    }
+    slbuf name = {0};
+    slbuf_printf(&name, "op%d-%s-%d", n, node->name, s);
+    err = slstate_rocksdb_new(rt->rocks, slbuf_cstr(&name), rt->n_kg, out);
+    slbuf_free(&name);
+    if (err) {
+        return slerr_prefix(err, "operator '%s'", node->name);
+    }
+    return SL_OK;
+}
+
 /* Fill every instance's context and create its operator or source. */
 static sl_err create_instances(slrt *rt) {
     slgraph *g = rt->g;
@@ -312,7 +340,10 @@ static sl_err create_instances(slrt *rt) {
                 }
             } else {
                 if (node->keyed) {
-                    c->state = slstate_memory_new(rt->n_kg);
+                    sl_err err = make_state(rt, n, s, &c->state);
+                    if (err) {
+                        return err;
+                    }
                 }
                 in->op = node->op_new(node->arg, s);
                 if (!in->op) {
@@ -361,6 +392,7 @@ static void teardown(slrt *rt) {
     slmem_free(rt->tasks);
     slmem_free(rt->insts);
     slmem_free(rt->par);
+    slrocks_env_free(rt->rocks); /* after every state: removes the run directory */
     sldead_out_free(rt->dead);
     pthread_cond_destroy(&rt->done);
     pthread_mutex_destroy(&rt->mu);

@@ -323,6 +323,44 @@ static int64_t check_ticks(slrt_task *t) {
     return now;
 }
 
+/* ---- state between elements ---- */
+
+/* An element (batch, watermark, tick, end) has been processed and no
+ * operator code of the task runs: state pointers are released
+ * (slstate_unpin_all), backend failures and the memory backend's limit
+ * (state.backend.memory.max-bytes) fail the job. Returns false if it failed. */
+static bool step_done(slrt_task *t) {
+    const slconf *conf = &t->rt->g->conf;
+    for (int k = 0; k < t->n_chain; k++) {
+        slrt_inst *in = t->chain[k];
+        slstate *st = in->ctx.state;
+        if (!st) {
+            continue;
+        }
+        char who[300];
+        slerr_clear();
+        sl_err err = slstate_unpin_all(st);
+        if (!err && conf->state_backend == SLSTATE_MEMORY && conf->memory_max_bytes > 0) {
+            uint64_t bytes = slstate_bytes(st);
+            if (bytes > conf->memory_max_bytes) {
+                err = slerr_set(SL_ERR_RUNTIME,
+                                "keyed state of subtask %d takes %llu bytes, over the memory "
+                                "backend's limit of %llu bytes (state.backend.memory.max-bytes); "
+                                "set state.backend = 'rocksdb' to keep state larger than memory "
+                                "on local disk",
+                                in->subtask, (unsigned long long)bytes,
+                                (unsigned long long)conf->memory_max_bytes);
+            }
+        }
+        if (err) {
+            snprintf(who, sizeof who, "operator '%.256s'", in->node->name);
+            slrt_fail(t->rt, err, who);
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- life cycle ---- */
 
 static bool task_open(slrt_task *t) {
@@ -410,11 +448,18 @@ static void run_source(slrt_task *t) {
             slrt_fail(rt, SL_ERR_RUNTIME, s->node->name);
             return;
         }
+        if (!step_done(t)) {
+            return;
+        }
         if (st == SLSRC_END) {
             task_finish(t);
+            step_done(t);
             return;
         }
         int64_t now = check_ticks(t);
+        if (now && !step_done(t)) {
+            return;
+        }
         if (n == 0 && track_idle && !s->idle_out) {
             if (!now) {
                 now = slclock_now(&conf->clock);
@@ -433,11 +478,15 @@ static void run_inputs(slrt_task *t) {
     slrt_inst *h = t->chain[0];
     if (t->box.n_chans == 0) {
         task_finish(t); /* an operator without inputs ends at once */
+        step_done(t);
         return;
     }
     for (;;) {
         int64_t timeout_us = -1;
         int64_t now = check_ticks(t);
+        if (now && !step_done(t)) {
+            return;
+        }
         if (t->next_tick != SL_TIME_MAX) {
             int64_t d = t->next_tick - now;
             timeout_us = d < TICK_WAIT_MIN_US ? TICK_WAIT_MIN_US
@@ -479,11 +528,15 @@ static void run_inputs(slrt_task *t) {
             combine(t);
             if (t->n_ended == t->box.n_chans) {
                 task_finish(t);
+                step_done(t);
                 return;
             }
             break;
         case SLMSG_BARRIER:
             break;
+        }
+        if (!step_done(t)) {
+            return;
         }
     }
 }
@@ -491,7 +544,7 @@ static void run_inputs(slrt_task *t) {
 void *slrt_task_main(void *arg) {
     slrt_task *t = arg;
     slrt *rt = t->rt;
-    if (task_open(t)) {
+    if (task_open(t) && step_done(t)) {
         if (t->chain[0]->src) {
             run_source(t);
         } else {

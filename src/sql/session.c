@@ -73,6 +73,19 @@ static optclass classify(const char *key) {
     static const char *not_built_prefix[] = {"execution.checkpointing.", "state.backend",
                                              "state.checkpoints.", "state.savepoints.",
                                              "execution.savepoint."};
+    /* State backend options the engine has (sl_job_set); the rest of
+     * state.backend.* (incremental checkpoints, ...) is not built yet. */
+    static const char *engine[] = {"state.backend",
+                                   "state.backend.type",
+                                   "state.backend.rocksdb.localdir",
+                                   "state.backend.rocksdb.block.cache-size",
+                                   "state.backend.rocksdb.writebuffer.size",
+                                   "state.backend.memory.max-bytes"};
+    for (size_t i = 0; i < SL_ARRAY_LEN(engine); i++) {
+        if (strcmp(key, engine[i]) == 0) {
+            return OPT_ENGINE;
+        }
+    }
     for (size_t i = 0; i < SL_ARRAY_LEN(planner); i++) {
         if (strcmp(key, planner[i]) == 0) {
             return OPT_PLANNER;
@@ -128,8 +141,8 @@ static sl_err check_set(slplan *p, const slstmt *st) {
         }
         return SL_OK;
     case OPT_NOT_BUILT:
-        sllog_warn("%s:%d:%d: option '%s' is accepted, but checkpoints and state backends are not "
-                   "built yet: the job runs without them",
+        sllog_warn("%s:%d:%d: option '%s' is accepted, but checkpoints are not built yet: the "
+                   "job runs without them",
                    p->file, st->pos.line, st->pos.col, k);
         return SL_OK;
     case OPT_ENGINE: {

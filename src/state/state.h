@@ -15,10 +15,29 @@
  * back at slkv_release. Operators therefore always pair upsert/get with
  * release when they have changed the bytes.
  *
+ * Pointer lifetimes every backend honours (what operators may rely on):
+ *   - a pointer from get/upsert/put stays valid, and keeps showing writes made
+ *     through any other pointer to the same entry, until the entry is removed
+ *     (remove, drop_ns, expire), a put grows a variable-size value (the entry
+ *     moves), or slstate_unpin_all is called;
+ *   - several pointers may be held at once, into one table or several, and
+ *     other tables may be read and written while one is visited;
+ *   - a visited table itself must not be changed during the visit (reads are
+ *     fine; the callback may write through the `val` it is given);
+ *   - the runtime calls slstate_unpin_all between elements (after each batch,
+ *     watermark or timer tick has been processed), when no operator code runs:
+ *     every pointer handed out before is then invalid;
+ *   - bytes changed through a pointer from get are kept only if it is released
+ *     with dirty = true (RocksDB); upsert and put count as writes anyway.
+ * Visit order differs: memory visits in insertion order, RocksDB in key order
+ * (namespace, key group, key bytes). Operators must not depend on it for
+ * correctness.
+ *
  * Values are plain bytes: no pointers into the heap, so they can be copied,
  * spilled and checkpointed.
  *
- * Thread: a backend instance is used only by the worker that owns the subtask.
+ * Thread: a backend instance is used only by the worker that owns the subtask
+ * (it may be created and freed on the runtime's thread before and after).
  */
 #ifndef SL_STATE_H
 #define SL_STATE_H
@@ -58,8 +77,16 @@ typedef struct slstate_vt {
      * expired ones. Returns the number of entries removed (including expired
      * entries that upsert/put re-created since the last call). */
     uint64_t (*expire)(slkv *t, int64_t now_us, uint64_t budget);
+    /* Memory the state takes (memory: exact; RocksDB: an estimate of live SST
+     * data + memtables + its value cache). */
     uint64_t (*bytes)(slstate *s);
     void (*free)(slstate *s);
+    /* No pointer handed out by get/upsert/put is in use any more (see the
+     * lifetimes above): a caching backend may write back and evict. Returns
+     * an error (message set) when the backend failed since the last call (an
+     * I/O error of RocksDB); the runtime then fails the job. NULL: nothing to
+     * do (memory). */
+    sl_err (*unpin_all)(slstate *s);
 } slstate_vt;
 
 struct slstate {
@@ -74,7 +101,40 @@ struct slkv {
     bool ttl_on_read;  /* with TTL: reads refresh an entry too (default: writes only) */
 };
 
+/* Which backend a job's keyed operators use (option state.backend). */
+typedef enum slstate_backend { SLSTATE_MEMORY = 0, SLSTATE_ROCKSDB } slstate_backend;
+
 slstate *slstate_memory_new(int n_key_groups);
+
+/* ---- the RocksDB backend (rocksdb.c) ----
+ * One RocksDB database per operator subtask, in a directory under the job's
+ * run directory (slrocks_env), created fresh and removed when freed. The
+ * key layout and value cache are described in rocksdb.c. */
+
+typedef struct slrocks_conf {
+    const char *localdir;        /* borrowed: parent of the run directory (created if
+                                  * missing); NULL: $TMPDIR, else /tmp */
+    uint64_t block_cache_bytes;  /* shared by the job's databases; 0: 64 MiB */
+    uint64_t write_buffer_bytes; /* memtable size per database; 0: 8 MiB */
+    uint64_t cache_bytes;        /* decoded-value cache per instance; 0: 4 MiB */
+} slrocks_conf;
+
+/* What a job's RocksDB states share: the run directory (a fresh
+ * "sluice-state-XXXXXX" under localdir) and the block cache. */
+typedef struct slrocks_env slrocks_env;
+
+/* Create the run directory. Errors: SL_ERR_IO naming the directory. */
+sl_err slrocks_env_new(const slrocks_conf *conf, slrocks_env **out);
+/* Remove the run directory and everything in it. Call after every state of
+ * the env has been freed. NULL is a no-op. */
+void slrocks_env_free(slrocks_env *env);
+/* The run directory (owned by env). */
+const char *slrocks_env_dir(const slrocks_env *env);
+/* A RocksDB state in <run dir>/<name> (name: letters, digits, '-', '_', '.';
+ * other bytes become '_'); leftovers of that name are deleted first. Errors:
+ * SL_ERR_IO with RocksDB's message. `env` is borrowed and must outlive the
+ * state. Thread: any, then only the owning worker. */
+sl_err slstate_rocksdb_new(slrocks_env *env, const char *name, int n_key_groups, slstate **out);
 
 /* Thin inline wrappers so call sites read well. */
 static inline slkv *slstate_table(slstate *s, const char *name, uint32_t val_size) {
@@ -124,6 +184,9 @@ static inline uint64_t slstate_bytes(slstate *s) {
  * sits below ops, so the formula is repeated here). */
 static inline int slstate_key_group(uint64_t hash, int n_key_groups) {
     return (int)((hash >> 32) % (uint64_t)n_key_groups);
+}
+static inline sl_err slstate_unpin_all(slstate *s) {
+    return s->vt->unpin_all ? s->vt->unpin_all(s) : SL_OK;
 }
 static inline void slstate_free(slstate *s) {
     if (s) {

@@ -3,7 +3,8 @@
 # data/orders.sql through `sluice run`:
 #   - at parallelism 1 its stdout must equal NAME.out exactly (sorted first
 #     when the case's first line is "-- sorted": branches meeting in a union);
-#   - at parallelism 2 its sorted stdout must equal the sorted NAME.out;
+#   - at parallelism 2, and at 1 with the RocksDB state backend, its sorted
+#     stdout must equal the sorted NAME.out;
 #   - its stderr (dead letters, summary) must equal NAME.err at both;
 #   - where sqlite/NAME.sqlite exists, the final result (the changelog
 #     applied) must equal that query run in batch by SQLite over the same
@@ -40,8 +41,10 @@ for c in cases/*.sql; do
     cat data/orders.sql "$c" >"$tmp/$name.sql"
     sorted=0
     head -1 "$c" | grep -q '^-- sorted' && sorted=1
-    for p in 1 2; do
-        "$sluice" run --quiet --set parallelism=$p "$tmp/$name.sql" >"$tmp/out" 2>"$tmp/err"
+    for p in 1 2 rocksdb; do
+        opts=(--set "parallelism=$p")
+        [ $p = rocksdb ] && opts=(--set parallelism=1 --set state.backend=rocksdb)
+        "$sluice" run --quiet "${opts[@]}" "$tmp/$name.sql" >"$tmp/out" 2>"$tmp/err"
         rc=$?
         if [ $rc -ne 0 ]; then
             bad "$name (parallelism $p): exit code $rc"

@@ -10,12 +10,14 @@
  * their rows arrived); at parallelism 2 the lines are compared grouped per
  * key, in order within each key. Random runs are checked against a naive
  * computation. State size and processing time use a hand-made slopctx.
+ * test_over_rocksdb.c runs them all on the RocksDB backend (test_backend.h;
+ * the OVER operator's output order does not depend on visit order).
  */
 #include <pthread.h>
 
 #include "ops/over.h"
 #include "runtime/job.h"
-#include "test.h"
+#include "test_backend.h"
 
 #define NUL INT64_MIN
 
@@ -211,6 +213,7 @@ static sl_err run_over(const ojob *j, collector *out, collector *late, uint64_t 
     slover_arg *a = NULL;
     sl_err err;
     if ((err = sl_job_set(job, "parallelism", par)) ||
+        (err = sl_job_set(job, "state.backend", SLTEST_BACKEND)) ||
         (j->batch_rows && (err = sl_job_set(job, "batch.rows", j->batch_rows))) ||
         (err = sl_job_source_gen(job, schema, orow_next, (void *)j, &src)) ||
         (err = sl_stream_watermark(src, "ts", j->bound_s * SL_SECOND, &timed))) {
@@ -722,7 +725,7 @@ static void h_init(harness *h, bool rows, int64_t prec, bool proctime, const sl_
     h->in = schema_of("k STRING, v BIGINT, ts TIMESTAMP");
     slkeyspec key = {1, {0}};
     CHECK(slover_arg_new(h->in, &key, rows, prec, proctime, aggs, n, &h->arg) == SL_OK);
-    h->st = slstate_memory_new(SL_KEY_GROUPS);
+    h->st = sltest_state_new(SL_KEY_GROUPS);
     h->clk.now = h_now;
     h->clk.user = h;
     h->ctx.emit = h_emit;
@@ -763,6 +766,7 @@ static void h_row(harness *h, const char *k, int64_t v, int64_t ts_us) {
 static void h_send(harness *h) {
     if (h->b->n) {
         h->op->vt->batch_take(h->op, 0, h->b);
+        sltest_unpin(h->st);
         h->b = slbatch_new(h->in, 64);
     }
 }
@@ -771,6 +775,7 @@ static void h_wm(harness *h, int64_t w) {
     h_send(h);
     h->ctx.watermark = w;
     h->op->vt->watermark(h->op, w);
+    sltest_unpin(h->st);
 }
 
 static uint64_t table_count(harness *h, const char *name, uint32_t vsize) {
@@ -818,7 +823,11 @@ TEST(range_state_stays_flat) {
     CHECK_INT(h.last_c, 26); /* one key: a row every 400 ms in [t - 10 s, t] */
     CHECK(max_rows <= 4 * 26 + 10);
     CHECK(bytes_20k > 0);
+#ifndef SL_TEST_ROCKSDB
+    /* (RocksDB's size estimate counts SST data until compaction drops what
+     * was deleted; the entry counts below show the state stays flat there.) */
     CHECK(bytes_max <= bytes_20k + bytes_20k / 2);
+#endif
     /* After the watermark passed everything: 4 keys keep their last 10 s;
      * the quiet key has no state left. */
     CHECK_INT(table_count(&h, "over.rows", 0), 4 * 26);

@@ -3,10 +3,11 @@
  * slop interface with a hand-made slopctx (no runtime, no threads): running
  * counts per key, list and map state, reducing and aggregating state, event-
  * and processing-time timers with out-of-order rows, state TTL on a manual
- * clock, and sl_ctx_key.
+ * clock, and sl_ctx_key. test_process_rocksdb.c runs them on the RocksDB
+ * backend (test_backend.h).
  */
 #include "ops/process.h"
-#include "test.h"
+#include "test_backend.h"
 
 
 /* ---- harness ---- */
@@ -58,7 +59,7 @@ static void h_open(harness *h, const char *in_schema, const char *out_schema, in
     h->c.n_inputs = 1;
     h->c.watermark = SL_TIME_MIN;
     h->c.state_ttl_us = ttl_us;
-    h->c.state = slstate_memory_new(SL_KEY_GROUPS);
+    h->c.state = sltest_state_new(SL_KEY_GROUPS);
     h->c.metrics = &h->m;
     h->op = slprocess_new(h->arg, 0);
     h->op->ctx = &h->c;
@@ -98,12 +99,14 @@ static void h_rows(harness *h, const char *rows) {
         p = end;
     }
     h->op->vt->batch_take(h->op, 0, b);
+    sltest_unpin(h->c.state);
 }
 
 static void h_wm(harness *h, int64_t wm) {
     h->c.watermark = wm;
     h->c.input_wm[0] = wm;
     CHECK_INT(h->op->vt->watermark(h->op, wm), wm);
+    sltest_unpin(h->c.state);
 }
 
 static const char *h_take(harness *h) {

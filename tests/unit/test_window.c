@@ -2,12 +2,14 @@
  * test_window.c - the window operator driven directly through its slop_vt
  * with a hand-made slopctx: output rows are collected as text lines
  *   "+I a [0, 10) count=3 sum=9"   (times in seconds; "[-]" for no bounds)
- * and late rows as "late a v=7 @3".
+ * and late rows as "late a v=7 @3". test_window_rocksdb.c runs the same
+ * tests on the RocksDB backend (test_backend.h: CHECK_OUT compares sorted
+ * lines there, since a window's keys come out in the backend's visit order).
  */
 #include <math.h>
 
 #include "ops/window.h"
-#include "test.h"
+#include "test_backend.h"
 
 typedef struct harness {
     sl_schema *in;
@@ -107,7 +109,7 @@ static sl_err h_init(harness *h, const sl_window_spec *spec, const sl_agg *aggs,
         slschema_unref(h->in);
         return err;
     }
-    h->st = slstate_memory_new(SL_KEY_GROUPS);
+    h->st = sltest_state_new(SL_KEY_GROUPS);
     h->clk.now = h_now;
     h->clk.user = h;
     h->ctx.emit = h_emit;
@@ -160,6 +162,7 @@ static void row(harness *h, const char *k, int64_t v, int64_t ts_s) {
 static void h_send(harness *h) {
     if (h->b->n) {
         h->op->vt->batch_take(h->op, 0, h->b);
+        sltest_unpin(h->st);
         h->b = slbatch_new(h->in, 64);
     }
 }
@@ -170,11 +173,13 @@ static void wm(harness *h, int64_t wm_s) {
     int64_t w = wm_s == SL_TIME_MAX ? SL_TIME_MAX : wm_s * SL_SECOND - 1;
     h->ctx.watermark = w;
     h->op->vt->watermark(h->op, w);
+    sltest_unpin(h->st);
 }
 
 static void h_end(harness *h) {
     wm(h, SL_TIME_MAX);
     h->op->vt->end(h->op);
+    sltest_unpin(h->st);
 }
 
 static const char *out(harness *h) {
@@ -195,16 +200,16 @@ TEST(tumble_in_order_and_out_of_order) {
     row(&h, "a", 3, 12);
     row(&h, "a", 4, 5); /* out of order, still inside the bound */
     wm(&h, 8);
-    CHECK_STR(out(&h), "");
+    CHECK_OUT(out(&h), "");
     row(&h, "c", 5, 9);
     wm(&h, 10);
-    CHECK_STR(out(&h), "+I a [0, 10) count=2 sum=5 @9\n"
+    CHECK_OUT(out(&h), "+I a [0, 10) count=2 sum=5 @9\n"
                        "+I b [0, 10) count=1 sum=2 @9\n"
                        "+I c [0, 10) count=1 sum=5 @9\n");
     slbuf_reset(&h.out);
     row(&h, "b", 6, 25);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [10, 20) count=1 sum=3 @19\n"
+    CHECK_OUT(out(&h), "+I a [10, 20) count=1 sum=3 @19\n"
                        "+I b [20, 30) count=1 sum=6 @29\n");
     CHECK_INT(h.m.rows_late, 0);
     h_free(&h);
@@ -219,7 +224,7 @@ TEST(tumble_offset_and_negative_times) {
     row(&h, "a", 2, 3);
     row(&h, "a", 4, -8);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-17, -7) count=1 sum=4 @-8\n"
+    CHECK_OUT(out(&h), "+I a [-17, -7) count=1 sum=4 @-8\n"
                        "+I a [-7, 3) count=1 sum=1 @2\n"
                        "+I a [3, 13) count=1 sum=2 @12\n");
     h_free(&h);
@@ -234,12 +239,12 @@ TEST(hop_windows) {
     row(&h, "a", 3, 7);
     row(&h, "a", 4, 12);
     wm(&h, 10);
-    CHECK_STR(out(&h), "+I a [-5, 5) count=1 sum=1 @4\n"
+    CHECK_OUT(out(&h), "+I a [-5, 5) count=1 sum=1 @4\n"
                        "+I a [0, 10) count=2 sum=4 @9\n"
                        "+I b [0, 10) count=1 sum=2 @9\n");
     slbuf_reset(&h.out);
     h_end(&h);
-    CHECK_STR(out(&h), "+I b [5, 15) count=1 sum=2 @14\n"
+    CHECK_OUT(out(&h), "+I b [5, 15) count=1 sum=2 @14\n"
                        "+I a [5, 15) count=2 sum=7 @14\n"
                        "+I a [10, 20) count=1 sum=4 @19\n");
     h_free(&h);
@@ -251,9 +256,9 @@ TEST(hop_first_window_fires_before_later_ones) {
     CHECK(h_init(&h, &sp, CNT_SUM, 2) == SL_OK);
     row(&h, "a", 1, 1);
     wm(&h, 5);
-    CHECK_STR(out(&h), "+I a [-5, 5) count=1 sum=1 @4\n");
+    CHECK_OUT(out(&h), "+I a [-5, 5) count=1 sum=1 @4\n");
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-5, 5) count=1 sum=1 @4\n+I a [0, 10) count=1 sum=1 @9\n");
+    CHECK_OUT(out(&h), "+I a [-5, 5) count=1 sum=1 @4\n+I a [0, 10) count=1 sum=1 @9\n");
     h_free(&h);
 }
 
@@ -266,7 +271,7 @@ TEST(cumulate_windows) {
     row(&h, "b", 3, 7);
     row(&h, "a", 4, 11);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 5) count=1 sum=1 @4\n"
+    CHECK_OUT(out(&h), "+I a [0, 5) count=1 sum=1 @4\n"
                        "+I a [0, 10) count=2 sum=3 @9\n"
                        "+I b [0, 10) count=1 sum=3 @9\n"
                        "+I a [10, 15) count=1 sum=4 @14\n"
@@ -289,7 +294,7 @@ TEST(late_rows_within_and_beyond_lateness) {
     row(&h, "a", 4, 2); /* beyond: side output */
     row(&h, "a", 5, 15);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 10) count=1 sum=1 @9\n"
+    CHECK_OUT(out(&h), "+I a [0, 10) count=1 sum=1 @9\n"
                        "+I a [0, 10) count=2 sum=3 @9\n"
                        "+I b [0, 10) count=1 sum=7 @9\n"
                        "+I a [0, 10) count=3 sum=6 @9\n"
@@ -329,7 +334,7 @@ TEST(late_firing_modes) {
         h_send(&h);
         row(&h, "a", 7, 4);
         h_end(&h);
-        CHECK_STR(out(&h), expect[mode]);
+        CHECK_OUT(out(&h), expect[mode]);
         h_free(&h);
     }
 }
@@ -346,7 +351,7 @@ TEST(late_every_rows) {
     row(&h, "a", 3, 3);
     row(&h, "a", 4, 4);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 10) count=1 sum=1 @9\n"
+    CHECK_OUT(out(&h), "+I a [0, 10) count=1 sum=1 @9\n"
                        "+I a [0, 10) count=3 sum=6 @9\n");
     h_free(&h);
 }
@@ -361,7 +366,7 @@ TEST(early_firing_rows_and_processing_time) {
     row(&h, "a", 2, 2);
     row(&h, "a", 3, 3);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 10) count=2 sum=3 @9\n"
+    CHECK_OUT(out(&h), "+I a [0, 10) count=2 sum=3 @9\n"
                        "-U a [0, 10) count=2 sum=3 @9\n"
                        "+U a [0, 10) count=3 sum=6 @9\n");
     h_free(&h);
@@ -376,15 +381,15 @@ TEST(early_firing_rows_and_processing_time) {
     row(&h, "b", 2, 2);
     h_send(&h);
     CHECK_INT(h.op->vt->tick(h.op, 500 * SL_MILLISECOND), 1000 * SL_MILLISECOND);
-    CHECK_STR(out(&h), "");
+    CHECK_OUT(out(&h), "");
     CHECK_INT(h.op->vt->tick(h.op, 1000 * SL_MILLISECOND), 2000 * SL_MILLISECOND);
-    CHECK_STR(out(&h), "+I a [0, 10) count=1 sum=1 @9\n+I b [0, 10) count=1 sum=2 @9\n");
+    CHECK_OUT(out(&h), "+I a [0, 10) count=1 sum=1 @9\n+I b [0, 10) count=1 sum=2 @9\n");
     slbuf_reset(&h.out);
     row(&h, "a", 5, 5);
     h_send(&h);
     h.op->vt->tick(h.op, 2500 * SL_MILLISECOND);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 10) count=1 sum=5 @9\n");
+    CHECK_OUT(out(&h), "+I a [0, 10) count=1 sum=5 @9\n");
     h_free(&h);
 }
 
@@ -401,9 +406,9 @@ TEST(processing_time_windows) {
     h.now = 12 * SL_SECOND;
     row(&h, "a", 3, 0);
     h_send(&h);
-    CHECK_STR(out(&h), "+I a [0, 10) count=2 sum=3 @9\n");
+    CHECK_OUT(out(&h), "+I a [0, 10) count=2 sum=3 @9\n");
     CHECK_INT(h.op->vt->tick(h.op, 20 * SL_SECOND), SL_TIME_MAX);
-    CHECK_STR(out(&h), "+I a [0, 10) count=2 sum=3 @9\n+I a [10, 20) count=1 sum=3 @19\n");
+    CHECK_OUT(out(&h), "+I a [0, 10) count=2 sum=3 @9\n+I a [10, 20) count=1 sum=3 @19\n");
     h_free(&h);
 }
 
@@ -418,22 +423,22 @@ TEST(session_merging_and_late_bridge) {
     row(&h, "a", 2, 3);  /* extends a to [1, 8) */
     row(&h, "a", 3, 12); /* new session [12, 17) */
     wm(&h, 7);
-    CHECK_STR(out(&h), "+I b [2, 7) count=1 sum=10 @6\n");
+    CHECK_OUT(out(&h), "+I b [2, 7) count=1 sum=10 @6\n");
     slbuf_reset(&h.out);
     wm(&h, 17);
-    CHECK_STR(out(&h), "+I a [1, 8) count=2 sum=3 @7\n+I a [12, 17) count=1 sum=3 @16\n");
+    CHECK_OUT(out(&h), "+I a [1, 8) count=2 sum=3 @7\n+I a [12, 17) count=1 sum=3 @16\n");
     slbuf_reset(&h.out);
     /* A late row at 7 bridges [1, 8) and [12, 17): both merge into [1, 17). */
     row(&h, "a", 4, 7);
     h_send(&h);
-    CHECK_STR(out(&h), "-U a [12, 17) count=1 sum=3 @16\n"
+    CHECK_OUT(out(&h), "-U a [12, 17) count=1 sum=3 @16\n"
                        "-U a [1, 8) count=2 sum=3 @7\n"
                        "+U a [1, 17) count=4 sum=10 @16\n");
     slbuf_reset(&h.out);
     wm(&h, 37); /* cleans [1, 17) */
     row(&h, "a", 5, 10); /* [10, 15) is past its lateness too */
     h_end(&h);
-    CHECK_STR(out(&h), "");
+    CHECK_OUT(out(&h), "");
     CHECK_STR(slbuf_cstr(&h.late), "late a v=5 @10\n");
     h_free(&h);
 }
@@ -448,7 +453,7 @@ TEST(session_in_order_accumulating) {
     row(&h, "b", 1, 26);
     row(&h, "a", 1, 18); /* out of order, bridges [0, 20) and [25, 35) */
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 35) count=4 sum=4 @34\n+I b [26, 36) count=1 sum=1 @35\n");
+    CHECK_OUT(out(&h), "+I a [0, 35) count=4 sum=4 @34\n+I b [26, 36) count=1 sum=1 @35\n");
     h_free(&h);
 }
 
@@ -460,7 +465,7 @@ TEST(count_windows) {
         row(&h, i % 2 ? "a" : "b", i, 100 - i);
     }
     h_end(&h); /* incomplete windows do not fire */
-    CHECK_STR(out(&h), "+I a [-] count=3 sum=9 @99\n+I b [-] count=3 sum=12 @98\n");
+    CHECK_OUT(out(&h), "+I a [-] count=3 sum=9 @99\n+I b [-] count=3 sum=12 @98\n");
     h_free(&h);
 
     sp = sl_window_count(3, 2);
@@ -469,7 +474,7 @@ TEST(count_windows) {
         row(&h, "a", i, i);
     }
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-] count=2 sum=3 @2\n"
+    CHECK_OUT(out(&h), "+I a [-] count=2 sum=3 @2\n"
                        "+I a [-] count=3 sum=9 @4\n"
                        "+I a [-] count=3 sum=15 @6\n");
     h_free(&h);
@@ -480,7 +485,7 @@ TEST(count_windows) {
         row(&h, "a", i, i);
     }
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-] count=2 sum=5 @3\n"
+    CHECK_OUT(out(&h), "+I a [-] count=2 sum=5 @3\n"
                        "+I a [-] count=2 sum=11 @6\n"
                        "+I a [-] count=2 sum=17 @9\n");
     h_free(&h);
@@ -495,7 +500,7 @@ TEST(global_windows) {
         row(&h, "a", i, i);
     }
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-] count=2 sum=3 @2\n"
+    CHECK_OUT(out(&h), "+I a [-] count=2 sum=3 @2\n"
                        "-U a [-] count=2 sum=3 @2\n"
                        "+U a [-] count=4 sum=10 @4\n");
     h_free(&h);
@@ -511,7 +516,7 @@ TEST(global_windows) {
     h.op->vt->tick(h.op, 1 * SL_SECOND);
     h.op->vt->tick(h.op, 2 * SL_SECOND); /* nothing new */
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-] count=2 sum=3 @2\n+I a [-] count=1 sum=3 @3\n");
+    CHECK_OUT(out(&h), "+I a [-] count=2 sum=3 @2\n+I a [-] count=1 sum=3 @3\n");
     h_free(&h);
 }
 
@@ -567,7 +572,7 @@ TEST(stddev_single_value_and_distinct_across_slices) {
     row(&h, "a", 7, 6);  /* same string in another slice */
     row(&h, "a", 8, 11);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 5) s=NULL p=0 cd=1 @4\n"
+    CHECK_OUT(out(&h), "+I a [0, 5) s=NULL p=0 cd=1 @4\n"
                        "+I a [0, 10) s=0 p=0 cd=1 @9\n"
                        "+I a [0, 15) s=0.57735 p=0.471405 cd=2 @14\n"
                        "+I a [0, 20) s=0.57735 p=0.471405 cd=2 @19\n");
@@ -617,7 +622,7 @@ TEST(udaf) {
     row(&h, "a", NUL, 7);
     row(&h, "a", 5, 11);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [-5, 5) product_v=2 @4\n"
+    CHECK_OUT(out(&h), "+I a [-5, 5) product_v=2 @4\n"
                        "+I a [0, 10) product_v=6 @9\n"
                        "+I a [5, 15) product_v=15 @14\n"
                        "+I a [10, 20) product_v=5 @19\n");
@@ -632,7 +637,7 @@ TEST(udaf) {
     row(&h, "a", 4, 0);
     row(&h, "a", 5, 0);
     h_end(&h);
-    CHECK_STR(out(&h), "+I a [0, 1) product_v=20 @0\n");
+    CHECK_OUT(out(&h), "+I a [0, 1) product_v=20 @0\n");
     h_free(&h);
 }
 
@@ -655,7 +660,7 @@ TEST(huge_string_key_and_values) {
     big[n - 1] = 'x';
     row(&h, big, 2, 7);
     h_end(&h);
-    CHECK_STR(out(&h), "+I <102400 bytes> [-5, 5) c=1 mk=<102400 bytes> dk=1 @4\n"
+    CHECK_OUT(out(&h), "+I <102400 bytes> [-5, 5) c=1 mk=<102400 bytes> dk=1 @4\n"
                        "+I <102400 bytes> [-5, 5) c=1 mk=<102400 bytes> dk=1 @4\n"
                        "+I <102400 bytes> [0, 10) c=2 mk=<102400 bytes> dk=1 @9\n"
                        "+I <102400 bytes> [0, 10) c=1 mk=<102400 bytes> dk=1 @9\n"
@@ -772,7 +777,7 @@ TEST(hop_slices_equal_naive) {
                          (long long)sum, (long long)mn, (long long)mx, (long long)(e - 1));
         }
     }
-    CHECK_STR(out(&h), slbuf_cstr(&want));
+    CHECK_OUT(out(&h), slbuf_cstr(&want));
     slbuf_free(&want);
     h_free(&h);
 }
