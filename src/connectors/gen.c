@@ -78,14 +78,20 @@ static slsrc_status gen_read(slsource *s, slbatch *b) {
     g->target = b;
     sl_out o;
     slout_init(&o, b, spill_flush, g);
+    /* Locals: the calls are opaque, so fields read through g would be
+     * reloaded on every row. */
+    sl_gen_fn fn = g->conf->fn;
+    void *user = g->conf->user;
+    uint64_t i = g->next_i;
     while (!g->ended && o.b == b && !slbatch_full(b)) {
-        st = g->conf->fn(g->next_i++, &o, g->conf->user);
+        st = fn(i++, &o, user);
         if (st == SL_GEN_END) {
             g->ended = true;
         } else if (st == SL_GEN_IDLE) {
             break;
         }
     }
+    g->next_i = i;
     g->target = NULL;
     /* A row begun but not emitted is dropped, as sl_out documents. */
     if (b->n > n0 || g->n_spill > 0) {

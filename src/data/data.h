@@ -124,6 +124,11 @@ struct sl_out {
     slout_flush_fn flush;
     void *flush_user;    /* borrowed */
     uint64_t emitted;    /* rows emitted through this writer */
+    /* Rows [fresh_from, fresh_to) of b have every null flag set and nothing
+     * written since: starting one of them sets only ts and kind. The writer
+     * sets the flags of the rest of a batch in one pass per column when it
+     * first starts a row in it, instead of once per row and column. */
+    uint32_t fresh_from, fresh_to;
 };
 
 void slout_init(sl_out *o, slbatch *b, slout_flush_fn flush, void *user);
