@@ -83,15 +83,19 @@ static slsrc_status gen_read(slsource *s, slbatch *b) {
     sl_gen_fn fn = g->conf->fn;
     void *user = g->conf->user;
     uint64_t i = g->next_i;
-    while (!g->ended && o.b == b && !slbatch_full(b)) {
+    bool ended = g->ended;
+    while (!ended && o.b == b && !slbatch_full(b)) {
         st = fn(i++, &o, user);
-        if (st == SL_GEN_END) {
-            g->ended = true;
-        } else if (st == SL_GEN_IDLE) {
-            break;
+        if (SL_UNLIKELY(st != SL_GEN_MORE)) {
+            if (st == SL_GEN_END) {
+                ended = true;
+            } else if (st == SL_GEN_IDLE) {
+                break;
+            }
         }
     }
     g->next_i = i;
+    g->ended = ended;
     g->target = NULL;
     /* A row begun but not emitted is dropped, as sl_out documents. */
     if (b->n > n0 || g->n_spill > 0) {

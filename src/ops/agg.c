@@ -578,9 +578,27 @@ static void fold_minmax(const slagg_col *a, void *const *recs, const slcol *c, u
     }
 }
 
+/* Rows per pass of slaggs_add_rows: every aggregate takes a pass over the
+ * records of a chunk, so a chunk's records should stay in the L1 cache
+ * (entries of ~128 bytes: 64 of them are 8 KiB). */
+#define ADD_CHUNK 64
+
+static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
+                      const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
+                      uint64_t seq0);
+
 void slaggs_add_rows(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
                      const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
                      uint64_t seq0) {
+    for (uint32_t j = 0; j < n; j += ADD_CHUNK) {
+        uint32_t m = SL_MIN(ADD_CHUNK, n - j);
+        add_chunk(g, recs + j, st, ns, keys + j, b, first + j, m, seq0 + j);
+    }
+}
+
+static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
+                      const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
+                      uint64_t seq0) {
     fold_count(recs, 0, NULL, n); /* the record's row count */
     for (int ai = 0; ai < g->n; ai++) {
         const slagg_col *a = &g->a[ai];

@@ -239,9 +239,12 @@ static void slice_row(slwin *w, const slbatch *b, uint32_t i, int64_t ts, const 
     }
 }
 
-/* A row that only accumulates: an addition (not a retraction). */
+/* A row that only accumulates: an addition, +I or +U (an even kind; any
+ * other value goes row by row, and slice_row adds all but -U and -D). */
+_Static_assert(SL_INSERT == 0 && SL_UPDATE_BEFORE == 1 && SL_UPDATE_AFTER == 2 && SL_DELETE == 3,
+               "additions are the even row kinds");
 static inline bool adds(uint8_t kind) {
-    return kind == SL_INSERT || kind == SL_UPDATE_AFTER;
+    return (kind & 1) == 0;
 }
 
 /*
@@ -277,17 +280,20 @@ static void slice_rows(slwin *w, const slbatch *b, int64_t now) {
                 j++;
             }
         } else {
-            while (j < n && ts[j] < hi && ts[j] >= lo && adds(kind[j])) {
+            /* ts in [lo, hi), as one unsigned comparison */
+            uint64_t width = (uint64_t)hi - (uint64_t)lo;
+            while (j < n && (uint64_t)ts[j] - (uint64_t)lo < width && adds(kind[j])) {
                 j++;
             }
         }
         hot_slice_known(w);
         uint64_t ns = (uint64_t)w->hot_se;
         uint32_t m = j - i;
-        slkv_upsert_many(w->acc, ns, w->keys + i, m, w->recs, w->created);
-        for (uint32_t r = 0; r < m; r++) {
-            if (w->created[r]) {
-                slaggs_rec_init(&w->aggs, w->recs[r], w->keys[i + r].hash);
+        if (slkv_upsert_many(w->acc, ns, w->keys + i, m, w->recs, w->created)) {
+            for (uint32_t r = 0; r < m; r++) {
+                if (w->created[r]) {
+                    slaggs_rec_init(&w->aggs, w->recs[r], w->keys[i + r].hash);
+                }
             }
         }
         slaggs_add_rows(&w->aggs, w->recs, &w->st, ns, w->keys + i, b, i, m, w->seq);

@@ -552,42 +552,65 @@ static void *m_upsert(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uin
     }
 }
 
-static void m_upsert_many(slkv *kv, uint64_t ns, const slkv_key *keys, uint32_t n, void **vals,
-                          uint8_t *created) {
+/* upsert_many's common case: look up existing 8-byte keys keys[j], j = from,
+ * from + 1, ... (m_upsert's probe, with the namespace mixed once) and store
+ * their values in vals[j]. Stops at the first key that is not 8 bytes or not
+ * there; returns its index (n if none). No calls, few live values: the loop
+ * keeps everything in registers. */
+static __attribute__((noinline)) uint32_t probe8_run(const mtable *t, uint64_t ns, uint64_t ns_mix, const slkv_key *keys,
+                           uint32_t from, uint32_t n, void **vals) {
+    const mslot *slots = t->slots;
+    size_t mask = t->mask;
+    size_t koff = t->koff;
+    uint32_t j = from;
+    for (; j < n; j++) {
+        const slkv_key *k = &keys[j];
+        if (k->klen != 8) {
+            break;
+        }
+        uint64_t h = k->hash ^ ns_mix;
+        uint64_t k8;
+        memcpy(&k8, k->key, 8);
+        size_t i = (size_t)h & mask;
+        ment *e;
+        while ((e = slots[i].e) != NULL) {
+            if (slots[i].h == h && e->ns == ns && e->klen == 8) {
+                uint64_t x;
+                memcpy(&x, e->data + koff, 8);
+                if (x == k8) {
+                    break;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        if (!e) {
+            break;
+        }
+        vals[j] = e->data + koff + 8;
+    }
+    return j;
+}
+
+static uint32_t m_upsert_many(slkv *kv, uint64_t ns, const slkv_key *keys, uint32_t n,
+                              void **vals, uint8_t *created) {
     mtable *t = (mtable *)kv;
     uint64_t ns_mix = slhash_u64(ns);
-    bool fast = t->ttl_us <= 0;
+    uint32_t n_created = 0;
+    memset(created, 0, n);
     for (uint32_t j = 0; j < n; j++) {
-        const slkv_key *k = &keys[j];
-        if (SL_LIKELY(fast && k->klen == 8)) {
-            /* m_upsert's probe, with the namespace mixed once per batch. */
-            uint64_t h = k->hash ^ ns_mix;
-            uint64_t k8;
-            memcpy(&k8, k->key, 8);
-            const mslot *slots = t->slots;
-            size_t mask = t->mask;
-            size_t i = (size_t)h & mask;
-            ment *e;
-            while ((e = slots[i].e) != NULL) {
-                if (slots[i].h == h && e->ns == ns && e->klen == 8) {
-                    uint64_t x;
-                    memcpy(&x, ent_key(t, e), 8);
-                    if (x == k8) {
-                        break;
-                    }
-                }
-                i = (i + 1) & mask;
-            }
-            if (e) {
-                vals[j] = ent_val(t, e);
-                created[j] = 0;
-                continue;
+        if (t->ttl_us <= 0) {
+            j = probe8_run(t, ns, ns_mix, keys, j, n, vals);
+            if (j == n) {
+                break;
             }
         }
+        const slkv_key *k = &keys[j];
         bool c = false;
         vals[j] = upsert_any(t, ns, k->key, k->klen, k->hash, &c);
         created[j] = c;
+        n_created += c;
     }
+    return n_created;
 }
 
 static void m_release_many(slkv *kv, void *const *vals, uint32_t n, bool dirty) {

@@ -52,8 +52,8 @@ typedef struct slstate_vt {
     void (*release)(slkv *t, void *val, bool dirty);
     /* Batch forms of upsert and release (fixed-size tables): see
      * slkv_upsert_many. */
-    void (*upsert_many)(slkv *t, uint64_t ns, const slkv_key *keys, uint32_t n, void **vals,
-                        uint8_t *created);
+    uint32_t (*upsert_many)(slkv *t, uint64_t ns, const slkv_key *keys, uint32_t n,
+                            void **vals, uint8_t *created);
     void (*release_many)(slkv *t, void *const *vals, uint32_t n, bool dirty);
     bool (*remove)(slkv *t, uint64_t ns, const void *key, uint32_t klen, uint64_t hash);
     void (*visit_ns)(slkv *t, uint64_t ns, slkv_visit_fn fn, void *user);
@@ -111,14 +111,15 @@ static inline void slkv_release(slkv *t, void *val, bool dirty) {
  * Upsert the n entries (ns, keys[j]) of a fixed-size table at once, as n
  * slkv_upsert calls in order would: vals[j] receives entry j's value, and
  * created[j] is 1 when the entry was new (zeroed), else 0. Equal keys get the
- * same pointer (created is 1 only at the first). The pointers stay valid until
+ * same pointer (created is 1 only at the first). Returns the number of entries
+ * created. The pointers stay valid until
  * slkv_release_many(t, vals, n, dirty), which must come before any other call
  * on t. For the hot path of operators that aggregate whole batches: one call
  * per batch instead of two per row.
  */
-static inline void slkv_upsert_many(slkv *t, uint64_t ns, const slkv_key *keys, uint32_t n,
-                                    void **vals, uint8_t *created) {
-    t->owner->vt->upsert_many(t, ns, keys, n, vals, created);
+static inline uint32_t slkv_upsert_many(slkv *t, uint64_t ns, const slkv_key *keys,
+                                        uint32_t n, void **vals, uint8_t *created) {
+    return t->owner->vt->upsert_many(t, ns, keys, n, vals, created);
 }
 static inline void slkv_release_many(slkv *t, void *const *vals, uint32_t n, bool dirty) {
     t->owner->vt->release_many(t, vals, n, dirty);

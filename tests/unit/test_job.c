@@ -420,3 +420,57 @@ TEST(json_from_stdin) {
     sl_schema_free(schema);
     collector_free(&out);
 }
+
+/* Rows a, v = i, at 10:00:i, except rows 3 and 17, whose time is NULL. */
+static sl_gen_status null_ts_next(uint64_t i, sl_out *o, void *user) {
+    SL_UNUSED(user);
+    if (i >= 20) {
+        return SL_GEN_END;
+    }
+    sl_out_string(o, 0, "a", 1);
+    sl_out_bigint(o, 1, (int64_t)i);
+    if (i != 3 && i != 17) {
+        char hms[16];
+        snprintf(hms, sizeof hms, "10:00:%02d", (int)i);
+        sl_out_timestamp(o, 2, at(hms));
+    }
+    sl_out_emit(o);
+    return SL_GEN_MORE;
+}
+
+TEST(null_event_times_are_dead_letters) {
+    /* 20 rows in one batch: the watermark assigner looks for NULLs 8 at a
+     * time (row 3) and then in the tail (row 17). */
+    char dpath[] = "/tmp/sluice-test-dead-XXXXXX";
+    close(mkstemp(dpath));
+    sl_job *job;
+    sl_schema *schema = ev_schema();
+    sl_stream *src, *timed, *keyed, *win;
+    collector out;
+    collector_init(&out);
+    sl_window_spec spec = sl_window_tumble(SL_MINUTE);
+    sl_agg aggs[] = {{.kind = SL_AGG_COUNT, .as = "n"}, {.kind = SL_AGG_SUM, .column = "v", .as = "total"}};
+    sl_job_new(&job);
+    CHECK_INT(sl_job_set(job, "dead-letter.path", dpath), SL_OK);
+    CHECK_INT(sl_job_source_gen(job, schema, null_ts_next, NULL, &src), SL_OK);
+    CHECK_INT(sl_stream_watermark(src, "ts", 0, &timed), SL_OK);
+    CHECK_INT(sl_stream_key_by(timed, "k", &keyed), SL_OK);
+    CHECK_INT(sl_stream_window(keyed, &spec, aggs, 2, &win), SL_OK);
+    CHECK_INT(sl_stream_foreach(win, collect, &out), SL_OK);
+    CHECK_INT(sl_job_run(job), SL_OK);
+    CHECK_STR(slbuf_cstr(&out.text),
+              "{\"op\":\"+I\",\"k\":\"a\",\"window_start\":\"2024-01-01 10:00:00\",\"window_end\":\"2024-01-01 10:01:00\",\"n\":18,\"total\":170}\n");
+    sl_metrics m;
+    sl_job_metrics(job, &m);
+    CHECK_INT(m.rows_dead, 2);
+    char *dl = slurp(dpath);
+    CHECK_STR(dl, "{\"source\":\"watermark\",\"position\":\"ts\",\"reason\":\"event time column 'ts' "
+                  "is NULL\",\"raw\":\"{\\\"k\\\":\\\"a\\\",\\\"v\\\":3,\\\"ts\\\":null}\"}\n"
+                  "{\"source\":\"watermark\",\"position\":\"ts\",\"reason\":\"event time column 'ts' "
+                  "is NULL\",\"raw\":\"{\\\"k\\\":\\\"a\\\",\\\"v\\\":17,\\\"ts\\\":null}\"}\n");
+    slmem_free(dl);
+    sl_job_free(job);
+    sl_schema_free(schema);
+    collector_free(&out);
+    unlink(dpath);
+}

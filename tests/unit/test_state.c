@@ -415,12 +415,13 @@ TEST(upsert_many_matches_upsert) {
     }
     void *vals[N];
     uint8_t created[N];
-    slkv_upsert_many(a, 9, keys, N, vals, created);
-    int bad_created = 0, bad_ptr = 0;
+    uint32_t n_created = slkv_upsert_many(a, 9, keys, N, vals, created);
+    int bad_created = 0, bad_ptr = 0, want_created = 0;
     for (int j = 0; j < N; j++) {
         bool c = false;
         void *v = slkv_upsert(b, 9, keys[j].key, keys[j].klen, keys[j].hash, &c);
         bad_created += created[j] != c;
+        want_created += c;
         int64_t *x = vals[j];
         x[1]++; /* duplicates share one value: the counts add up */
         int64_t *y = v;
@@ -435,6 +436,8 @@ TEST(upsert_many_matches_upsert) {
     }
     CHECK_INT(bad_created, 0);
     CHECK_INT(bad_ptr, 0);
+    CHECK_INT(n_created, want_created);
+    CHECK(want_created > 200); /* the index grew during the batch */
     CHECK_INT(slkv_count(a), slkv_count(b));
     /* The same key in another namespace is another entry. */
     slkv_upsert_many(a, 10, keys, 1, vals, created);
@@ -457,7 +460,7 @@ TEST(upsert_many_ttl) {
     slkv_key keys[3] = {{&k1, 8, kh(&k1, 8)}, {&k2, 8, kh(&k2, 8)}, {&k1, 8, kh(&k1, 8)}};
     void *vals[3];
     uint8_t created[3];
-    slkv_upsert_many(t, 0, keys, 3, vals, created);
+    CHECK_INT(slkv_upsert_many(t, 0, keys, 3, vals, created), 2);
     CHECK(created[0] == 1 && created[1] == 1 && created[2] == 0);
     CHECK(vals[0] == vals[2]);
     *(int64_t *)vals[0] = 5;
@@ -468,7 +471,7 @@ TEST(upsert_many_ttl) {
     CHECK(created[0] == 0 && *(int64_t *)vals[0] == 5);
     slkv_release_many(t, vals, 1, true);
     now = 120; /* k2 expired, k1 not */
-    slkv_upsert_many(t, 0, keys, 2, vals, created);
+    CHECK_INT(slkv_upsert_many(t, 0, keys, 2, vals, created), 1);
     CHECK(created[0] == 0 && *(int64_t *)vals[0] == 5);
     CHECK(created[1] == 1 && *(int64_t *)vals[1] == 0);
     slkv_release_many(t, vals, 2, true);
