@@ -112,7 +112,9 @@ struct sl_row {
 };
 
 /* The public sl_out writes rows into a batch and hands full batches to
- * `flush`, which takes the batch and returns an empty one to continue in. */
+ * `flush`, which takes the batch and returns an empty one to continue in.
+ * A batch is handed on when a row starts in it while it is full (so after the
+ * emit that fills it, o->b is full until the next row or slout_flush). */
 typedef slbatch *(*slout_flush_fn)(slbatch *full, void *user);
 
 struct sl_out {

@@ -8,6 +8,7 @@
  * first call on it; the null flags of a batch's unwritten rows are set in one
  * pass per column (sl_out.fresh_from/fresh_to) rather than per row; a row
  * begun and dropped is reset on its own when the next row starts in its place.
+ * A full batch goes to `flush` when the next row starts, not when it fills.
  */
 #include <assert.h>
 
@@ -106,8 +107,13 @@ static inline bool begin_fresh(sl_out *o) {
     return true;
 }
 
-/* Start the row at b->n, fresh or not. */
+static void next_batch(sl_out *o);
+
+/* Start the row at b->n, fresh or not; a full batch is handed on first. */
 static void begin(sl_out *o) {
+    if (slbatch_full(o->b)) {
+        next_batch(o);
+    }
     if (!begin_fresh(o)) {
         slbatch *b = o->b;
         uint32_t i = b->n;
@@ -171,7 +177,7 @@ void sl_out_copy(sl_out *o, const sl_row *r) {
     }
 }
 
-/* The batch is full: hand it on and continue in the one flush returns. */
+/* Hand the batch on and continue in the one flush returns. */
 static __attribute__((noinline)) void next_batch(sl_out *o) {
     o->b = o->flush(o->b, o->flush_user);
     o->row = o->b->n;
@@ -185,13 +191,11 @@ void sl_out_emit(sl_out *o) {
         emit_begin(o); /* a row of NULLs */
         return;
     }
-    slbatch *b = o->b;
-    b->n = o->row + 1;
+    /* A batch this fills is handed on when the next row starts (or at
+     * slout_flush), not now: a generator that stops here needs no new one. */
+    o->b->n = o->row + 1;
     o->started = false;
     o->emitted++;
-    if (slbatch_full(b)) {
-        next_batch(o);
-    }
 }
 
 static void emit_begin(sl_out *o) {

@@ -2,7 +2,8 @@
  * test_row.c - the row writer (sl_out, src/data/row.c) driven directly: columns
  * not set are NULL whatever the rows before them held (rows emitted, rows
  * begun and dropped, a batch cleared under the writer), default and explicit
- * time and kind, full batches handed to flush, slout_flush.
+ * time and kind, full batches handed to flush when the next row starts,
+ * slout_flush.
  */
 #include "data/data.h"
 #include "test.h"
@@ -225,5 +226,31 @@ TEST(many_rows_many_batches) {
     CHECK_STR(fx_done(&f), slbuf_cstr(&want));
     CHECK_INT(f.s.batches, 143);
     slbuf_free(&want);
+    fx_free(&f);
+}
+
+TEST(full_batch_goes_on_when_the_next_row_starts) {
+    fx f;
+    fx_init(&f, 2);
+    sl_out *o = &f.o;
+    slbatch *first = o->b;
+    sl_out_bigint(o, 0, 1);
+    sl_out_emit(o);
+    sl_out_bigint(o, 0, 2);
+    sl_out_emit(o);
+    CHECK(o->b == first && slbatch_full(o->b)); /* kept until a row starts */
+    CHECK_INT(f.s.batches, 0);
+    sl_out_emit(o); /* an all-NULL row starts in a new batch */
+    CHECK_INT(f.s.batches, 1);
+    CHECK_INT(o->b->n, 1);
+    sl_out_bigint(o, 0, 4);
+    sl_out_emit(o); /* fills the second batch: slout_flush hands it on */
+    CHECK_STR(fx_done(&f), "+I @0 1 NULL NULL NULL NULL\n"
+                           "+I @0 2 NULL NULL NULL NULL\n"
+                           "+I @0 NULL NULL NULL NULL NULL\n"
+                           "+I @0 4 NULL NULL NULL NULL\n");
+    CHECK_INT(f.s.batches, 2);
+    slout_flush(o); /* nothing left: no empty batch goes on */
+    CHECK_INT(f.s.batches, 2);
     fx_free(&f);
 }
