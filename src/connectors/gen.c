@@ -1,7 +1,9 @@
 /*
  * gen.c - the generator source behind sl_job_source_gen: calls the user's
  * sl_gen_fn with i = 0, 1, 2, ... and an sl_out writing straight into the
- * batch given to read().
+ * batch given to read(). With sl_job_source_gen_batch it calls the user's
+ * sl_gen_batch_fn once per read() with an sl_cols over the rest of the batch
+ * (no spill: the writer cannot overflow it).
  *
  * A call may emit more rows than the batch has room for: when the batch fills
  * in the middle of a call, the writer's flush callback switches it to spill
@@ -65,10 +67,36 @@ static sl_err gen_open(slsource *s, slopctx *c) {
     return SL_OK;
 }
 
+/* A batch generator fills the rest of b in one call; next_i counts rows. */
+static slsrc_status gen_read_batch(gensrc *g, slbatch *b) {
+    if (g->ended) {
+        return SLSRC_END;
+    }
+    sl_cols c;
+    slcols_init(&c, b);
+    if (c.room == 0) {
+        return SLSRC_MORE;
+    }
+    sl_gen_status st = g->conf->batch_fn(g->next_i, &c, g->conf->user);
+    slcols_finish(&c);
+    g->next_i += c.n;
+    if (st == SL_GEN_END) {
+        g->ended = true; /* the rows made with it are emitted all the same */
+        return SLSRC_END;
+    }
+    if (st == SL_GEN_IDLE && c.n == 0) {
+        return SLSRC_IDLE;
+    }
+    return SLSRC_MORE;
+}
+
 static slsrc_status gen_read(slsource *s, slbatch *b) {
     gensrc *g = (gensrc *)s;
     if (!g->active) {
         return SLSRC_END;
+    }
+    if (g->conf->batch_fn) {
+        return gen_read_batch(g, b);
     }
     uint32_t n0 = b->n;
     if (!drain(g, b)) {

@@ -137,6 +137,23 @@ void slout_init(sl_out *o, slbatch *b, slout_flush_fn flush, void *user);
 /* Hand the batch being written (if it has rows) to flush. */
 void slout_flush(sl_out *o);
 
+/* ---- column writers (cols.c) ---- */
+
+/* The public sl_cols: rows base .. base+room-1 of a batch, filled by a batch
+ * generator. */
+struct sl_cols {
+    slbatch *b;    /* borrowed: the batch being filled */
+    uint32_t base; /* index in b of the writer's row 0 (== b->n) */
+    uint32_t room;
+    uint32_t n;    /* rows emitted */
+};
+
+/* Make rows b->n .. cap-1 of b all NULL with time 0 and kind +I, and point c
+ * at them. */
+void slcols_init(sl_cols *c, slbatch *b);
+/* Add the emitted rows to b (b->n += c->n). */
+void slcols_finish(sl_cols *c);
+
 /* ---- text encoders for sinks and messages (format.c) ---- */
 
 /* Append the value of (col, row i) in JSON form (strings quoted and escaped,
