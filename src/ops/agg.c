@@ -599,11 +599,27 @@ void slaggs_add_rows(slaggs *g, void *const *recs, const slaggs_store *st, uint6
 static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
                       const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
                       uint64_t seq0) {
-    fold_count(recs, 0, NULL, n); /* the record's row count */
+    /* The record's row count, with the first COUNT(*) in the same pass. */
+    int star = -1;
+    for (int ai = 0; ai < g->n && star < 0; ai++) {
+        star = g->a[ai].col < 0 ? ai : -1;
+    }
+    if (star >= 0) {
+        uint32_t off = g->a[star].off;
+        for (uint32_t j = 0; j < n; j++) {
+            void *r = recs[j];
+            rec_set_i64(r, 0, rec_i64(r, 0) + 1);
+            rec_set_i64(r, off, rec_i64(r, off) + 1);
+        }
+    } else {
+        fold_count(recs, 0, NULL, n);
+    }
     for (int ai = 0; ai < g->n; ai++) {
         const slagg_col *a = &g->a[ai];
         if (a->col < 0) {
-            fold_count(recs, a->off, NULL, n); /* COUNT(*) */
+            if (ai != star) {
+                fold_count(recs, a->off, NULL, n); /* COUNT(*) */
+            }
             continue;
         }
         const slcol *c = &b->cols[a->col];

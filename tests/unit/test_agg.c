@@ -232,7 +232,7 @@ TEST(add_rows_matches_add) {
         {SL_AGG_FIRST_VALUE, "v", NULL, NULL},   {SL_AGG_LAST_VALUE, "d", NULL, NULL},
         {SL_AGG_FIRST_VALUE, "s", NULL, NULL},   {SL_AGG_LAST_VALUE, "s", NULL, NULL},
         {SL_AGG_COUNT_DISTINCT, "v", NULL, NULL}, {SL_AGG_COUNT_DISTINCT, "s", NULL, NULL},
-        {SL_AGG_UDAF, "v", NULL, &sq},
+        {SL_AGG_UDAF, "v", NULL, &sq},           {SL_AGG_COUNT, NULL, NULL, NULL},
     };
     enum { NA = (int)(sizeof(aggs) / sizeof(aggs[0])), ROWS = 40, RECS = 3 };
     fx f;
@@ -292,7 +292,7 @@ TEST(add_rows_matches_add) {
                       "\"a7\":3.4721111093332766,\"a8\":\"1969-12-31 23:59:57\",\"a9\":7,"
                       "\"a10\":-2.5,\"a11\":true,\"a12\":\"s-1\",\"a13\":\"s7\",\"a14\":-3,"
                       "\"a15\":-1.5,\"a16\":\"s-3\",\"a17\":\"s-2\",\"a18\":10,\"a19\":10,"
-                      "\"a20\":166}");
+                      "\"a20\":166,\"a21\":14}");
         }
         CHECK_INT(slaggs_rec_rows(ra[r]), slaggs_rec_rows(rb[r]));
         CHECK(memcmp(ra[r], rb[r], f.g.rec_size) == 0);
