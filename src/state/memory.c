@@ -13,7 +13,9 @@
  * deletion maps (ns, key) to entries. Slots keep the probe hash (the caller's
  * key hash mixed with the namespace, so one key in many windows does not pile
  * up in one probe run) and the entry pointer; lookups compare the hash before
- * touching the entry.
+ * touching the entry. Hot path: an existing 8-byte key (one BIGINT) in a
+ * table without TTL is found without calls (m_upsert; probe8_run for a whole
+ * batch in upsert_many); everything else goes through upsert_any.
  *
  * Order. Entries are on two doubly linked lists: the table's insertion order
  * (visit_all) and their namespace group's insertion order (visit_ns, drop_ns,
