@@ -137,6 +137,30 @@ void sl_out_copy(sl_out *o, const sl_row *r);
 /* Finish the row being built and start the next one. */
 void sl_out_emit(sl_out *o);
 
+/* A writer of many rows at once, column by column, passed to batch generators
+ * (sl_job_source_gen_batch): room for sl_cols_room(c) rows, at first all NULL,
+ * with event time 0 and kind +I. Fill rows 0..n-1, then sl_cols_emit(c, n).
+ * The arrays let a loop fill a column without a call per value; taking a
+ * column's array marks all its rows not NULL, so every emitted row must get a
+ * value there (or sl_cols_null afterwards). Strings are copied. A row index
+ * at or beyond the room is ignored (and asserts in debug builds). */
+typedef struct sl_cols sl_cols;
+
+uint32_t sl_cols_room(const sl_cols *c);
+/* The values of rows 0..room-1 of a BIGINT or TIMESTAMP (microseconds)
+ * column, to write; NULL if the column has another type. */
+int64_t *sl_cols_bigint(sl_cols *c, int col);
+/* The same for a DOUBLE column. */
+double *sl_cols_double(sl_cols *c, int col);
+void sl_cols_bool(sl_cols *c, int col, uint32_t row, bool v);
+void sl_cols_string(sl_cols *c, int col, uint32_t row, const char *s, size_t len);
+void sl_cols_null(sl_cols *c, int col, uint32_t row);
+/* The event times of rows 0..room-1 (microseconds; 0 unless written). */
+int64_t *sl_cols_time(sl_cols *c);
+void sl_cols_kind(sl_cols *c, uint32_t row, sl_rowkind k);
+/* Rows 0..n-1 are made (n is capped at the room). */
+void sl_cols_emit(sl_cols *c, uint32_t n);
+
 /* ---- jobs ---------------------------------------------------------------- */
 
 typedef struct sl_job sl_job;
@@ -232,6 +256,14 @@ typedef enum sl_gen_status { SL_GEN_MORE = 0, SL_GEN_IDLE = 1, SL_GEN_END = 2 } 
 typedef sl_gen_status (*sl_gen_fn)(uint64_t i, sl_out *o, void *user);
 sl_err sl_job_source_gen(sl_job *job, const sl_schema *schema, sl_gen_fn gen, void *user,
                          sl_stream **out);
+/* A batch generator: `gen` is called with i0 = the number of rows made so far
+ * and makes up to sl_cols_room(c) rows in `c` (sl_cols_emit). It returns as a
+ * generator does; rows emitted by the call that returns SL_GEN_END count.
+ * When rows are cheap to make it is several times faster than sl_gen_fn (no
+ * call per value and row). */
+typedef sl_gen_status (*sl_gen_batch_fn)(uint64_t i0, sl_cols *c, void *user);
+sl_err sl_job_source_gen_batch(sl_job *job, const sl_schema *schema, sl_gen_batch_fn gen,
+                               void *user, sl_stream **out);
 
 /* Random rows of `schema` (Flink's 'datagen' connector), deterministic for a
  * seed. `options` is "key=value,..." with keys: number-of-rows, rows-per-second,

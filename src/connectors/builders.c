@@ -65,6 +65,23 @@ sl_err sl_job_source_gen(sl_job *job, const sl_schema *schema, sl_gen_fn gen, vo
     return SL_OK;
 }
 
+sl_err sl_job_source_gen_batch(sl_job *job, const sl_schema *schema, sl_gen_batch_fn gen,
+                               void *user, sl_stream **out) {
+    sl_err err = check_job(job, schema, out, "sl_job_source_gen_batch");
+    if (err) {
+        return err;
+    }
+    if (!gen) {
+        return slerr_set(SL_ERR_ARG, "sl_job_source_gen_batch: no generator function");
+    }
+    slgen_conf *c = slmem_calloc(1, sizeof *c);
+    c->schema = slschema_ref(schema);
+    c->batch_fn = gen;
+    c->user = user;
+    *out = sljob_add_source(job, "gen", slgen_source_new, c, slgen_conf_free, schema);
+    return SL_OK;
+}
+
 sl_err sl_job_source_datagen(sl_job *job, const sl_schema *schema, const char *options,
                              sl_stream **out) {
     sl_err err = check_job(job, schema, out, "sl_job_source_datagen");

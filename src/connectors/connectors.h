@@ -39,12 +39,14 @@ uint64_t slfile_source_offset(const slsource *s);
 
 typedef struct slgen_conf {
     sl_schema *schema; /* ref */
-    sl_gen_fn fn;
+    sl_gen_fn fn;      /* row generator, or NULL ... */
     void *user; /* borrowed: the caller's */
+    sl_gen_batch_fn batch_fn; /* ... batch generator */
 } slgen_conf;
 
 void slgen_conf_free(void *conf);
-/* A source calling conf->fn with i = 0, 1, 2, ... (subtask 0 only). */
+/* A source calling conf->fn with i = 0, 1, 2, ..., or conf->batch_fn with the
+ * number of rows made so far and the rest of each batch (subtask 0 only). */
 slsource *slgen_source_new(void *conf, int subtask, int parallelism);
 
 typedef enum sldatagen_kind { SLDG_RANDOM = 0, SLDG_SEQUENCE } sldatagen_kind;

@@ -1,7 +1,9 @@
 /*
  * gen.c - the generator source behind sl_job_source_gen: calls the user's
  * sl_gen_fn with i = 0, 1, 2, ... and an sl_out writing straight into the
- * batch given to read().
+ * batch given to read(). With sl_job_source_gen_batch it calls the user's
+ * sl_gen_batch_fn once per read() with an sl_cols over the rest of the batch
+ * (no spill: the writer cannot overflow it).
  *
  * A call may emit more rows than the batch has room for: when the batch fills
  * in the middle of a call, the writer's flush callback switches it to spill
@@ -65,10 +67,36 @@ static sl_err gen_open(slsource *s, slopctx *c) {
     return SL_OK;
 }
 
+/* A batch generator fills the rest of b in one call; next_i counts rows. */
+static slsrc_status gen_read_batch(gensrc *g, slbatch *b) {
+    if (g->ended) {
+        return SLSRC_END;
+    }
+    sl_cols c;
+    slcols_init(&c, b);
+    if (c.room == 0) {
+        return SLSRC_MORE;
+    }
+    sl_gen_status st = g->conf->batch_fn(g->next_i, &c, g->conf->user);
+    slcols_finish(&c);
+    g->next_i += c.n;
+    if (st == SL_GEN_END) {
+        g->ended = true; /* the rows made with it are emitted all the same */
+        return SLSRC_END;
+    }
+    if (st == SL_GEN_IDLE && c.n == 0) {
+        return SLSRC_IDLE;
+    }
+    return SLSRC_MORE;
+}
+
 static slsrc_status gen_read(slsource *s, slbatch *b) {
     gensrc *g = (gensrc *)s;
     if (!g->active) {
         return SLSRC_END;
+    }
+    if (g->conf->batch_fn) {
+        return gen_read_batch(g, b);
     }
     uint32_t n0 = b->n;
     if (!drain(g, b)) {
@@ -78,14 +106,24 @@ static slsrc_status gen_read(slsource *s, slbatch *b) {
     g->target = b;
     sl_out o;
     slout_init(&o, b, spill_flush, g);
-    while (!g->ended && o.b == b && !slbatch_full(b)) {
-        st = g->conf->fn(g->next_i++, &o, g->conf->user);
-        if (st == SL_GEN_END) {
-            g->ended = true;
-        } else if (st == SL_GEN_IDLE) {
-            break;
+    /* Locals: the calls are opaque, so fields read through g would be
+     * reloaded on every row. */
+    sl_gen_fn fn = g->conf->fn;
+    void *user = g->conf->user;
+    uint64_t i = g->next_i;
+    bool ended = g->ended;
+    while (!ended && o.b == b && !slbatch_full(b)) {
+        st = fn(i++, &o, user);
+        if (SL_UNLIKELY(st != SL_GEN_MORE)) {
+            if (st == SL_GEN_END) {
+                ended = true;
+            } else if (st == SL_GEN_IDLE) {
+                break;
+            }
         }
     }
+    g->next_i = i;
+    g->ended = ended;
     g->target = NULL;
     /* A row begun but not emitted is dropped, as sl_out documents. */
     if (b->n > n0 || g->n_spill > 0) {

@@ -112,7 +112,9 @@ struct sl_row {
 };
 
 /* The public sl_out writes rows into a batch and hands full batches to
- * `flush`, which takes the batch and returns an empty one to continue in. */
+ * `flush`, which takes the batch and returns an empty one to continue in.
+ * A batch is handed on when a row starts in it while it is full (so after the
+ * emit that fills it, o->b is full until the next row or slout_flush). */
 typedef slbatch *(*slout_flush_fn)(slbatch *full, void *user);
 
 struct sl_out {
@@ -124,11 +126,33 @@ struct sl_out {
     slout_flush_fn flush;
     void *flush_user;    /* borrowed */
     uint64_t emitted;    /* rows emitted through this writer */
+    /* Rows [fresh_from, fresh_to) of b have every null flag set and nothing
+     * written since: starting one of them sets only ts and kind. The writer
+     * sets the flags of the rest of a batch in one pass per column when it
+     * first starts a row in it, instead of once per row and column. */
+    uint32_t fresh_from, fresh_to;
 };
 
 void slout_init(sl_out *o, slbatch *b, slout_flush_fn flush, void *user);
 /* Hand the batch being written (if it has rows) to flush. */
 void slout_flush(sl_out *o);
+
+/* ---- column writers (cols.c) ---- */
+
+/* The public sl_cols: rows base .. base+room-1 of a batch, filled by a batch
+ * generator. */
+struct sl_cols {
+    slbatch *b;    /* borrowed: the batch being filled */
+    uint32_t base; /* index in b of the writer's row 0 (== b->n) */
+    uint32_t room;
+    uint32_t n;    /* rows emitted */
+};
+
+/* Make rows b->n .. cap-1 of b all NULL with time 0 and kind +I, and point c
+ * at them. */
+void slcols_init(sl_cols *c, slbatch *b);
+/* Add the emitted rows to b (b->n += c->n). */
+void slcols_finish(sl_cols *c);
 
 /* ---- text encoders for sinks and messages (format.c) ---- */
 

@@ -385,6 +385,104 @@ static void udaf_call_add(const slagg_col *a, char *p, const slbatch *b, uint32_
     }
 }
 
+/* Fold row i of b into the state p of aggregate ai (COUNT(*) and NULL inputs
+ * included); the record's row count is the caller's. */
+static void add_one(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t ns,
+                    const slagg_key *k, const slbatch *b, uint32_t i, uint64_t seq) {
+    const slagg_col *a = &g->a[ai];
+    if (a->col < 0) { /* COUNT(*) */
+        st_count s;
+        memcpy(&s, p, sizeof(s));
+        s.n++;
+        memcpy(p, &s, sizeof(s));
+        return;
+    }
+    const slcol *c = &b->cols[a->col];
+    if (c->nulls[i]) {
+        return;
+    }
+    switch (a->kind) {
+    case SL_AGG_COUNT: {
+        st_count s;
+        memcpy(&s, p, sizeof(s));
+        s.n++;
+        memcpy(p, &s, sizeof(s));
+        break;
+    }
+    case SL_AGG_SUM: {
+        st_sum s;
+        memcpy(&s, p, sizeof(s));
+        s.n++;
+        if (c->type == SL_DOUBLE) {
+            s.sum.d += c->v.f64[i];
+        } else {
+            s.sum.i = (int64_t)((uint64_t)s.sum.i + (uint64_t)c->v.i64[i]);
+        }
+        memcpy(p, &s, sizeof(s));
+        break;
+    }
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+        add_minmax(g, ai, p, st, ns, k, c, i);
+        break;
+    case SL_AGG_AVG: {
+        st_avg s;
+        memcpy(&s, p, sizeof(s));
+        s.n++;
+        if (c->type == SL_DOUBLE) {
+            s.dsum += c->v.f64[i];
+        } else {
+            s.isum = (int64_t)((uint64_t)s.isum + (uint64_t)c->v.i64[i]);
+        }
+        memcpy(p, &s, sizeof(s));
+        break;
+    }
+    case SL_AGG_STDDEV:
+    case SL_AGG_STDDEV_POP: {
+        st_var s;
+        memcpy(&s, p, sizeof(s));
+        double x = c->type == SL_DOUBLE ? c->v.f64[i] : (double)c->v.i64[i];
+        s.n++;
+        double d = x - s.mean;
+        s.mean += d / (double)s.n;
+        s.m2 += d * (x - s.mean);
+        memcpy(p, &s, sizeof(s));
+        break;
+    }
+    case SL_AGG_FIRST_VALUE:
+    case SL_AGG_LAST_VALUE:
+        add_firstlast(g, ai, p, st, ns, k, c, i, b->ts[i], seq);
+        break;
+    case SL_AGG_COUNT_DISTINCT: {
+        uint32_t klen;
+        const char *ck = distinct_key(g, ai, k, b, i, &klen);
+        bool created = false;
+        uint32_t vl = 0;
+        void *v = slkv_get(st->distinct, ns, ck, klen, k->hash, &vl);
+        int64_t cnt = 1;
+        if (v) {
+            memcpy(&cnt, v, 8);
+            cnt++;
+            memcpy(v, &cnt, 8);
+            slkv_release(st->distinct, v, true);
+        } else {
+            slkv_put(st->distinct, ns, ck, klen, k->hash, &cnt, 8);
+            created = true;
+        }
+        if (created) {
+            st_count s;
+            memcpy(&s, p, sizeof(s));
+            s.n++;
+            memcpy(p, &s, sizeof(s));
+        }
+        break;
+    }
+    case SL_AGG_UDAF:
+        udaf_call_add(a, p, b, i, false);
+        break;
+    }
+}
+
 void slaggs_add(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const slagg_key *k,
                 const slbatch *b, uint32_t i, uint64_t seq) {
     char *r = rec;
@@ -393,98 +491,174 @@ void slaggs_add(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const
     rows++;
     memcpy(r, &rows, 8);
     for (int ai = 0; ai < g->n; ai++) {
+        add_one(g, ai, r + g->a[ai].off, st, ns, k, b, i, seq);
+    }
+}
+
+/* ---- add, a run of rows at a time ---- */
+
+/* The int64 at byte `off` of record r, read and written through memcpy (see
+ * the file comment). */
+static inline int64_t rec_i64(void *const r, uint32_t off) {
+    int64_t v;
+    memcpy(&v, (const char *)r + off, 8);
+    return v;
+}
+static inline void rec_set_i64(void *r, uint32_t off, int64_t v) {
+    memcpy((char *)r + off, &v, 8);
+}
+static inline double rec_f64(void *const r, uint32_t off) {
+    double v;
+    memcpy(&v, (const char *)r + off, 8);
+    return v;
+}
+static inline void rec_set_f64(void *r, uint32_t off, double v) {
+    memcpy((char *)r + off, &v, 8);
+}
+
+/* Add 1 to the int64 at `off` of every record (of non-NULL rows only if
+ * nulls is not NULL). */
+static void fold_count(void *const *recs, uint32_t off, const uint8_t *nulls, uint32_t n) {
+    if (!nulls) {
+        for (uint32_t j = 0; j < n; j++) {
+            rec_set_i64(recs[j], off, rec_i64(recs[j], off) + 1);
+        }
+        return;
+    }
+    for (uint32_t j = 0; j < n; j++) {
+        if (!nulls[j]) {
+            rec_set_i64(recs[j], off, rec_i64(recs[j], off) + 1);
+        }
+    }
+}
+
+/* SUM and AVG: a count at off, then integer sum at isum_off and/or double
+ * sum at dsum_off. */
+static void fold_sum_i64(void *const *recs, uint32_t off, uint32_t sum_off, const uint8_t *nulls,
+                         const int64_t *v, uint32_t n) {
+    for (uint32_t j = 0; j < n; j++) {
+        if (!nulls[j]) {
+            void *r = recs[j];
+            rec_set_i64(r, off, rec_i64(r, off) + 1);
+            rec_set_i64(r, sum_off, (int64_t)((uint64_t)rec_i64(r, sum_off) + (uint64_t)v[j]));
+        }
+    }
+}
+
+static void fold_sum_f64(void *const *recs, uint32_t off, uint32_t sum_off, const uint8_t *nulls,
+                         const double *v, uint32_t n) {
+    for (uint32_t j = 0; j < n; j++) {
+        if (!nulls[j]) {
+            void *r = recs[j];
+            rec_set_i64(r, off, rec_i64(r, off) + 1);
+            rec_set_f64(r, sum_off, rec_f64(r, sum_off) + v[j]);
+        }
+    }
+}
+
+/* MIN/MAX of a fixed-size value (as add_minmax). */
+static void fold_minmax(const slagg_col *a, void *const *recs, const slcol *c, uint32_t first,
+                        uint32_t n) {
+    int want = a->kind == SL_AGG_MIN ? -1 : 1;
+    const uint8_t *nulls = c->nulls + first;
+    for (uint32_t j = 0; j < n; j++) {
+        if (nulls[j]) {
+            continue;
+        }
+        char *p = (char *)recs[j] + a->off;
+        st_minmax s;
+        memcpy(&s, p, sizeof(s));
+        slv x = col_value(c, first + j);
+        if (s.has && cmp_fixed(c->type, x, s.v) * want <= 0) {
+            continue;
+        }
+        s.has = 1;
+        s.v = x;
+        memcpy(p, &s, sizeof(s));
+    }
+}
+
+/* Rows per pass of slaggs_add_rows: every aggregate takes a pass over the
+ * records of a chunk, so a chunk's records should stay in the L1 cache
+ * (entries of ~128 bytes: 64 of them are 8 KiB). */
+#define ADD_CHUNK 64
+
+static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
+                      const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
+                      uint64_t seq0);
+
+void slaggs_add_rows(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
+                     const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
+                     uint64_t seq0) {
+    for (uint32_t j = 0; j < n; j += ADD_CHUNK) {
+        uint32_t m = SL_MIN(ADD_CHUNK, n - j);
+        add_chunk(g, recs + j, st, ns, keys + j, b, first + j, m, seq0 + j);
+    }
+}
+
+static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
+                      const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
+                      uint64_t seq0) {
+    /* The record's row count, with the first COUNT(*) in the same pass. */
+    int star = -1;
+    for (int ai = 0; ai < g->n && star < 0; ai++) {
+        star = g->a[ai].col < 0 ? ai : -1;
+    }
+    if (star >= 0) {
+        uint32_t off = g->a[star].off;
+        for (uint32_t j = 0; j < n; j++) {
+            void *r = recs[j];
+            rec_set_i64(r, 0, rec_i64(r, 0) + 1);
+            rec_set_i64(r, off, rec_i64(r, off) + 1);
+        }
+    } else {
+        fold_count(recs, 0, NULL, n);
+    }
+    for (int ai = 0; ai < g->n; ai++) {
         const slagg_col *a = &g->a[ai];
-        char *p = r + a->off;
-        if (a->col < 0) { /* COUNT(*) */
-            st_count s;
-            memcpy(&s, p, sizeof(s));
-            s.n++;
-            memcpy(p, &s, sizeof(s));
+        if (a->col < 0) {
+            if (ai != star) {
+                fold_count(recs, a->off, NULL, n); /* COUNT(*) */
+            }
             continue;
         }
         const slcol *c = &b->cols[a->col];
-        if (c->nulls[i]) {
-            continue;
-        }
+        const uint8_t *nulls = c->nulls + first;
+        bool dbl = c->type == SL_DOUBLE;
         switch (a->kind) {
-        case SL_AGG_COUNT: {
-            st_count s;
-            memcpy(&s, p, sizeof(s));
-            s.n++;
-            memcpy(p, &s, sizeof(s));
-            break;
-        }
-        case SL_AGG_SUM: {
-            st_sum s;
-            memcpy(&s, p, sizeof(s));
-            s.n++;
-            if (c->type == SL_DOUBLE) {
-                s.sum.d += c->v.f64[i];
+        case SL_AGG_COUNT:
+            fold_count(recs, a->off, nulls, n);
+            continue;
+        case SL_AGG_SUM:
+            if (dbl) {
+                fold_sum_f64(recs, a->off, a->off + 8, nulls, c->v.f64 + first, n);
             } else {
-                s.sum.i = (int64_t)((uint64_t)s.sum.i + (uint64_t)c->v.i64[i]);
+                fold_sum_i64(recs, a->off, a->off + 8, nulls, c->v.i64 + first, n);
             }
-            memcpy(p, &s, sizeof(s));
-            break;
-        }
+            continue;
+        case SL_AGG_AVG:
+            if (dbl) {
+                fold_sum_f64(recs, a->off, a->off + 16, nulls, c->v.f64 + first, n);
+            } else {
+                fold_sum_i64(recs, a->off, a->off + 8, nulls, c->v.i64 + first, n);
+            }
+            continue;
         case SL_AGG_MIN:
         case SL_AGG_MAX:
-            add_minmax(g, ai, p, st, ns, k, c, i);
-            break;
-        case SL_AGG_AVG: {
-            st_avg s;
-            memcpy(&s, p, sizeof(s));
-            s.n++;
-            if (c->type == SL_DOUBLE) {
-                s.dsum += c->v.f64[i];
-            } else {
-                s.isum = (int64_t)((uint64_t)s.isum + (uint64_t)c->v.i64[i]);
-            }
-            memcpy(p, &s, sizeof(s));
-            break;
-        }
-        case SL_AGG_STDDEV:
-        case SL_AGG_STDDEV_POP: {
-            st_var s;
-            memcpy(&s, p, sizeof(s));
-            double x = c->type == SL_DOUBLE ? c->v.f64[i] : (double)c->v.i64[i];
-            s.n++;
-            double d = x - s.mean;
-            s.mean += d / (double)s.n;
-            s.m2 += d * (x - s.mean);
-            memcpy(p, &s, sizeof(s));
-            break;
-        }
-        case SL_AGG_FIRST_VALUE:
-        case SL_AGG_LAST_VALUE:
-            add_firstlast(g, ai, p, st, ns, k, c, i, b->ts[i], seq);
-            break;
-        case SL_AGG_COUNT_DISTINCT: {
-            uint32_t klen;
-            const char *ck = distinct_key(g, ai, k, b, i, &klen);
-            bool created = false;
-            uint32_t vl = 0;
-            void *v = slkv_get(st->distinct, ns, ck, klen, k->hash, &vl);
-            int64_t cnt = 1;
-            if (v) {
-                memcpy(&cnt, v, 8);
-                cnt++;
-                memcpy(v, &cnt, 8);
-                slkv_release(st->distinct, v, true);
-            } else {
-                slkv_put(st->distinct, ns, ck, klen, k->hash, &cnt, 8);
-                created = true;
-            }
-            if (created) {
-                st_count s;
-                memcpy(&s, p, sizeof(s));
-                s.n++;
-                memcpy(p, &s, sizeof(s));
+            if (c->type != SL_STRING) {
+                fold_minmax(a, recs, c, first, n);
+                continue;
             }
             break;
-        }
-        case SL_AGG_UDAF:
-            udaf_call_add(a, p, b, i, false);
+        default:
             break;
+        }
+        /* The rest (STDDEV, FIRST/LAST, STRING MIN/MAX, COUNT DISTINCT,
+         * UDAFs): row by row. */
+        for (uint32_t j = 0; j < n; j++) {
+            const slkv_key *kk = &keys[j];
+            slagg_key k = {kk->key, kk->klen, kk->hash};
+            add_one(g, ai, (char *)recs[j] + a->off, st, ns, &k, b, first + j, seq0 + j);
         }
     }
 }

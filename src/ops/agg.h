@@ -98,6 +98,18 @@ static inline uint64_t slaggs_rec_hash(const void *rec) {
  * arrival number, used to break FIRST/LAST ties. */
 void slaggs_add(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const slagg_key *k,
                 const slbatch *b, uint32_t i, uint64_t seq);
+/*
+ * Fold the rows first .. first+n-1 of b into the records recs[0..n) (row
+ * first+j into recs[j]), all of namespace ns of st; keys[j] is the key of
+ * recs[j] and seq0+j the arrival number of row first+j. Several rows may share
+ * a record (equal pointers). The result is that of slaggs_add for each row in
+ * order; the work is done one aggregate at a time over all rows, in loops
+ * specialised by kind and column type, so a batch pays for the dispatch once.
+ * Used by the window operator's hot path (with slkv_upsert_many).
+ */
+void slaggs_add_rows(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
+                     const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
+                     uint64_t seq0);
 /* Remove row i of b from `rec` for the aggregates that can (COUNT, SUM, AVG,
  * STDDEV, COUNT DISTINCT, UDAFs with retract); others keep their value. */
 void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const slagg_key *k,

@@ -332,6 +332,56 @@ void slwin_key(slwin *w, const slbatch *b, uint32_t i, slagg_key *k) {
     k->klen = (uint32_t)w->key.len;
 }
 
+void slwin_keys(slwin *w, const slbatch *b) {
+    uint32_t n = b->n;
+    if (n > w->cap_rows) {
+        slmem_free(w->keys);
+        slmem_free(w->recs);
+        slmem_free(w->created);
+        w->keys = slmem_alloc(slmem_mul(n, sizeof *w->keys));
+        w->recs = slmem_alloc(slmem_mul(n, sizeof *w->recs));
+        w->created = slmem_alloc(n);
+        w->cap_rows = n;
+    }
+    slkv_key *keys = w->keys;
+    const slkeyspec *ks = &w->arg->key;
+    if (ks->n == 1) {
+        const slcol *c = &b->cols[ks->cols[0]];
+        if (c->type == SL_BIGINT || c->type == SL_TIMESTAMP) {
+            /* The encoding of one BIGINT key is its 8 bytes: use them in
+             * place. NULL is the single byte 0x00 (slkey_encode). */
+            static const char null_key = 0;
+            const int64_t *v = c->v.i64;
+            const uint8_t *nulls = c->nulls;
+            uint64_t null_hash = slhash_bytes(&null_key, 1, 0);
+            for (uint32_t i = 0; i < n; i++) {
+                if (SL_LIKELY(!nulls[i])) {
+                    keys[i].key = &v[i];
+                    keys[i].klen = 8;
+                    keys[i].hash = slhash_bytes(&v[i], 8, 0);
+                } else {
+                    keys[i].key = &null_key;
+                    keys[i].klen = 1;
+                    keys[i].hash = null_hash;
+                }
+            }
+            return;
+        }
+    }
+    /* Encode every key into keybytes; point at them once it stops moving. */
+    slbuf_reset(&w->keybytes);
+    for (uint32_t i = 0; i < n; i++) {
+        keys[i].hash = slkey_encode(ks, b, i, &w->key);
+        keys[i].klen = (uint32_t)w->key.len;
+        slbuf_put(&w->keybytes, w->key.data ? w->key.data : "", w->key.len);
+    }
+    size_t at = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        keys[i].key = w->keybytes.data ? w->keybytes.data + at : "";
+        at += keys[i].klen;
+    }
+}
+
 static slbatch *take_full(slwin *w, int port) {
     slbatch **bp = port == 0 ? &w->out : &w->late;
     if (*bp && slbatch_full(*bp)) {
@@ -618,6 +668,10 @@ static void w_free(slop *op) {
     slbuf_free(&w->key);
     slbuf_free(&w->ser);
     slbuf_free(&w->tmp);
+    slbuf_free(&w->keybytes);
+    slmem_free(w->keys);
+    slmem_free(w->recs);
+    slmem_free(w->created);
     slbatch_free(w->out);
     slbatch_free(w->late);
     slmem_free(w->rec);

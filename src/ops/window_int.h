@@ -97,6 +97,12 @@ struct slwin {
     int64_t hot_se;    /* the slice of the previous row: its end, or SL_TIME_MIN */
     int64_t hot_last;  /* last_end(hot_se) */
     bool hot_known;    /* hot_se is in `slices` */
+    /* per-batch scratch of slwin_keys and the batch paths, cap_rows long */
+    slkv_key *keys;    /* owned: the key of every row of the batch */
+    void **recs;       /* owned */
+    uint8_t *created;  /* owned */
+    size_t cap_rows;
+    slbuf keybytes;    /* encoded keys that are not in the batch itself */
 };
 
 extern const slwin_impl slwin_slice_impl;
@@ -108,6 +114,10 @@ extern const slwin_impl slwin_global_impl;
 int64_t slwin_add(int64_t a, int64_t b);
 /* Encode the key of row i into w->key; fills *k. */
 void slwin_key(slwin *w, const slbatch *b, uint32_t i, slagg_key *k);
+/* The keys of every row of b into w->keys (as slwin_key gives them; they
+ * borrow from b and w->keybytes), and room for b->n rows in w->recs and
+ * w->created. */
+void slwin_keys(slwin *w, const slbatch *b);
 /* Send row i of b to the late-row output and count it. */
 void slwin_late_row(slwin *w, const slbatch *b, uint32_t i);
 /*

@@ -178,63 +178,128 @@ static void new_slice(slwin *w, int64_t se) {
     }
 }
 
-static void slice_rows(slwin *w, const slbatch *b, int64_t now) {
+/* Point the hot slice at the one holding ts (see slwin.hot_se). */
+static inline void hot_slice(slwin *w, int64_t ts) {
+    if (!(ts < w->hot_se && ts >= w->hot_se - w->slice_us)) {
+        w->hot_se = slice_end(w, ts);
+        w->hot_last = last_end(w, w->hot_se);
+        w->hot_known = false;
+    }
+}
+
+/* The hot slice has state (or gets it now). */
+static inline void hot_slice_known(slwin *w) {
+    if (!w->hot_known) {
+        if (!slwin_set_has(&w->slices, w->hot_se)) {
+            new_slice(w, w->hot_se);
+        }
+        w->hot_known = true;
+    }
+}
+
+/* One row with event time ts and key *kk: late output, or accumulate and
+ * fire what its arrival triggers. */
+static void slice_row(slwin *w, const slbatch *b, uint32_t i, int64_t ts, const slkv_key *kk) {
     const sl_window_spec *sp = w->spec;
-    slagg_key k;
-    for (uint32_t i = 0; i < b->n; i++) {
-        int64_t ts = sp->processing_time ? now : b->ts[i];
-        int64_t se, last;
-        /* Rows mostly fall into the slice of the row before: skip the
-         * divisions and the slice-set lookup then. */
-        if (ts < w->hot_se && ts >= w->hot_se - w->slice_us) {
-            se = w->hot_se;
-            last = w->hot_last;
-        } else {
-            se = slice_end(w, ts);
-            last = last_end(w, se);
-            w->hot_se = se;
-            w->hot_last = last;
-            w->hot_known = false;
-        }
-        if (expired(w, last, w->wm)) {
-            slwin_late_row(w, b, i);
-            continue;
-        }
-        slwin_key(w, b, i, &k);
-        if (!w->hot_known) {
-            if (!slwin_set_has(&w->slices, se)) {
-                new_slice(w, se);
+    hot_slice(w, ts);
+    int64_t se = w->hot_se, last = w->hot_last;
+    if (expired(w, last, w->wm)) {
+        slwin_late_row(w, b, i);
+        return;
+    }
+    slagg_key k = {kk->key, kk->klen, kk->hash};
+    hot_slice_known(w);
+    bool created = false;
+    void *rec = slkv_upsert(w->acc, (uint64_t)se, k.key, k.klen, k.hash, &created);
+    if (created) {
+        slaggs_rec_init(&w->aggs, rec, k.hash);
+    }
+    if (b->kind[i] == SL_UPDATE_BEFORE || b->kind[i] == SL_DELETE) {
+        slaggs_retract(&w->aggs, rec, &w->st, (uint64_t)se, &k, b, i);
+    } else {
+        slaggs_add(&w->aggs, rec, &w->st, (uint64_t)se, &k, b, i, w->seq);
+    }
+    w->seq++;
+    slkv_release(w->acc, rec, true);
+    /* Windows of this row that already fired get a late firing; open ones
+     * may get an early one. */
+    for (int64_t e = se; e <= last; e += end_step(w)) {
+        if (passed(e, w->wm)) {
+            if (expired(w, e, w->wm)) {
+                continue;
             }
-            w->hot_known = true;
-        }
-        bool created = false;
-        void *rec = slkv_upsert(w->acc, (uint64_t)se, k.key, k.klen, k.hash, &created);
-        if (created) {
-            slaggs_rec_init(&w->aggs, rec, k.hash);
-        }
-        if (b->kind[i] == SL_UPDATE_BEFORE || b->kind[i] == SL_DELETE) {
-            slaggs_retract(&w->aggs, rec, &w->st, (uint64_t)se, &k, b, i);
-        } else {
-            slaggs_add(&w->aggs, rec, &w->st, (uint64_t)se, &k, b, i, w->seq);
-        }
-        w->seq++;
-        slkv_release(w->acc, rec, true);
-        /* Windows of this row that already fired get a late firing; open
-         * ones may get an early one. */
-        for (int64_t e = se; e <= last; e += end_step(w)) {
-            if (passed(e, w->wm)) {
-                if (expired(w, e, w->wm)) {
-                    continue;
-                }
-                if (slwin_count(w, w->late_cnt, (uint64_t)e, &k, sp->late_every_rows)) {
-                    slwin_set_add(&w->fired, e);
-                    fire_window(w, e, &k);
-                }
-            } else if (sp->early_every_rows > 0 &&
-                       slwin_count(w, w->early_cnt, (uint64_t)e, &k, sp->early_every_rows)) {
+            if (slwin_count(w, w->late_cnt, (uint64_t)e, &k, sp->late_every_rows)) {
+                slwin_set_add(&w->fired, e);
                 fire_window(w, e, &k);
             }
+        } else if (sp->early_every_rows > 0 &&
+                   slwin_count(w, w->early_cnt, (uint64_t)e, &k, sp->early_every_rows)) {
+            fire_window(w, e, &k);
         }
+    }
+}
+
+/* A row that only accumulates: an addition, +I or +U (an even kind; any
+ * other value goes row by row, and slice_row adds all but -U and -D). */
+_Static_assert(SL_INSERT == 0 && SL_UPDATE_BEFORE == 1 && SL_UPDATE_AFTER == 2 && SL_DELETE == 3,
+               "additions are the even row kinds");
+static inline bool adds(uint8_t kind) {
+    return (kind & 1) == 0;
+}
+
+/*
+ * Rows go in order. A row that only accumulates (an addition whose windows
+ * have not fired, with no early firing by row count) starts a run of such rows
+ * in the same slice; a run is folded at once (slkv_upsert_many,
+ * slaggs_add_rows). Other rows (late, retractions, early firings) go one by
+ * one through slice_row, in their place, so the results are those of a row
+ * at a time.
+ */
+static void slice_rows(slwin *w, const slbatch *b, int64_t now) {
+    const sl_window_spec *sp = w->spec;
+    slwin_keys(w, b);
+    const int64_t *ts = b->ts;
+    const uint8_t *kind = b->kind;
+    bool pt = sp->processing_time;
+    bool runs = sp->early_every_rows <= 0;
+    uint32_t n = b->n;
+    for (uint32_t i = 0; i < n;) {
+        int64_t t = pt ? now : ts[i];
+        hot_slice(w, t);
+        if (!runs || !adds(kind[i]) || passed(w->hot_se, w->wm)) {
+            slice_row(w, b, i, t, &w->keys[i]);
+            i++;
+            continue;
+        }
+        /* Not passed, so neither expired: extend the run over the rows of
+         * this slice. */
+        int64_t hi = w->hot_se, lo = hi - w->slice_us;
+        uint32_t j = i + 1;
+        if (pt) {
+            while (j < n && adds(kind[j])) {
+                j++;
+            }
+        } else {
+            /* ts in [lo, hi), as one unsigned comparison */
+            uint64_t width = (uint64_t)hi - (uint64_t)lo;
+            while (j < n && (uint64_t)ts[j] - (uint64_t)lo < width && adds(kind[j])) {
+                j++;
+            }
+        }
+        hot_slice_known(w);
+        uint64_t ns = (uint64_t)w->hot_se;
+        uint32_t m = j - i;
+        if (slkv_upsert_many(w->acc, ns, w->keys + i, m, w->recs, w->created)) {
+            for (uint32_t r = 0; r < m; r++) {
+                if (w->created[r]) {
+                    slaggs_rec_init(&w->aggs, w->recs[r], w->keys[i + r].hash);
+                }
+            }
+        }
+        slaggs_add_rows(&w->aggs, w->recs, &w->st, ns, w->keys + i, b, i, m, w->seq);
+        w->seq += m;
+        slkv_release_many(w->acc, w->recs, m, true);
+        i = j;
     }
 }
 

@@ -13,7 +13,9 @@
  * deletion maps (ns, key) to entries. Slots keep the probe hash (the caller's
  * key hash mixed with the namespace, so one key in many windows does not pile
  * up in one probe run) and the entry pointer; lookups compare the hash before
- * touching the entry.
+ * touching the entry. Hot path: an existing 8-byte key (one BIGINT) in a
+ * table without TTL is found without calls (m_upsert; probe8_run for a whole
+ * batch in upsert_many); everything else goes through upsert_any.
  *
  * Order. Entries are on two doubly linked lists: the table's insertion order
  * (visit_all) and their namespace group's insertion order (visit_ns, drop_ns,
@@ -181,8 +183,6 @@ static void ent_dealloc(mtable *t, ment *e, size_t size) {
 
 /* ---- the (ns, key) index ---- */
 
-/* Find (ns, key). Returns the entry or NULL; *idx receives its slot or the
- * empty slot where it would go. */
 /* Key bytes equal; the common 8-byte key (one BIGINT) without a call. */
 static inline bool key_eq(const void *a, const void *b, uint32_t n) {
     if (n == 8) {
@@ -194,8 +194,13 @@ static inline bool key_eq(const void *a, const void *b, uint32_t n) {
     return n == 0 || memcmp(a, b, n) == 0;
 }
 
-static ment *find(mtable *t, uint64_t h, uint64_t ns, const void *key, uint32_t klen,
-                  size_t *idx) {
+/* Find (ns, key) with probe hash h. Returns the entry or NULL; *idx receives
+ * its slot or the empty slot where it would go. Inlined into its callers: it
+ * is the hot path of every lookup, and as a call its register saves cost as
+ * much as the probe. */
+static inline __attribute__((always_inline)) ment *find(mtable *t, uint64_t h, uint64_t ns,
+                                                        const void *key, uint32_t klen,
+                                                        size_t *idx) {
     size_t i = (size_t)h & t->mask;
     for (;;) {
         mslot *s = &t->slots[i];
@@ -482,13 +487,13 @@ static void *m_get(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64
     return ent_val(t, e);
 }
 
-static void *m_upsert(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
-                      bool *created) {
-    mtable *t = (mtable *)kv;
+/* Upsert without shortcuts. */
+static __attribute__((noinline)) void *upsert_any(mtable *t, uint64_t ns, const void *key,
+                                                   uint32_t klen, uint64_t hash, bool *created) {
     uint64_t h = probe_hash(hash, ns);
     size_t idx;
     ment *e = find(t, h, ns, key, klen, &idx);
-    if (SL_LIKELY(e != NULL)) {
+    if (e) {
         bool fresh = false;
         if (t->ttl_us > 0) {
             int64_t now = slclock_now(t->clock);
@@ -508,12 +513,114 @@ static void *m_upsert(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uin
         index_grow(t);
         find(t, h, ns, key, klen, &idx);
     }
-    e = ent_new(t, idx, h, ns, key, klen, hash, kv->val_size);
+    e = ent_new(t, idx, h, ns, key, klen, hash, t->kv.val_size);
     memset(ent_val(t, e), 0, e->vlen);
     if (created) {
         *created = true;
     }
     return ent_val(t, e);
+}
+
+/* The common case, an existing 8-byte key (one BIGINT) in a table without
+ * TTL, is probed here without calls, so it needs no register saves; all
+ * else goes to upsert_any (a tail call). */
+static void *m_upsert(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                      bool *created) {
+    mtable *t = (mtable *)kv;
+    if (klen != 8 || t->ttl_us > 0) {
+        return upsert_any(t, ns, key, klen, hash, created);
+    }
+    uint64_t h = probe_hash(hash, ns);
+    uint64_t k8;
+    memcpy(&k8, key, 8);
+    size_t i = (size_t)h & t->mask;
+    for (;;) {
+        const mslot *s = &t->slots[i];
+        ment *e = s->e;
+        if (!e) {
+            return upsert_any(t, ns, key, klen, hash, created);
+        }
+        if (s->h == h && e->ns == ns && e->klen == 8) {
+            uint64_t x;
+            memcpy(&x, ent_key(t, e), 8);
+            if (x == k8) {
+                if (created) {
+                    *created = false;
+                }
+                return ent_val(t, e);
+            }
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+/* upsert_many's common case: look up existing 8-byte keys keys[j], j = from,
+ * from + 1, ... (m_upsert's probe, with the namespace mixed once) and store
+ * their values in vals[j]. Stops at the first key that is not 8 bytes or not
+ * there; returns its index (n if none). No calls, few live values: the loop
+ * keeps everything in registers. */
+static __attribute__((noinline)) uint32_t probe8_run(const mtable *t, uint64_t ns, uint64_t ns_mix, const slkv_key *keys,
+                           uint32_t from, uint32_t n, void **vals) {
+    const mslot *slots = t->slots;
+    size_t mask = t->mask;
+    size_t koff = t->koff;
+    uint32_t j = from;
+    for (; j < n; j++) {
+        const slkv_key *k = &keys[j];
+        if (k->klen != 8) {
+            break;
+        }
+        uint64_t h = k->hash ^ ns_mix;
+        uint64_t k8;
+        memcpy(&k8, k->key, 8);
+        size_t i = (size_t)h & mask;
+        ment *e;
+        while ((e = slots[i].e) != NULL) {
+            if (slots[i].h == h && e->ns == ns && e->klen == 8) {
+                uint64_t x;
+                memcpy(&x, e->data + koff, 8);
+                if (x == k8) {
+                    break;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        if (!e) {
+            break;
+        }
+        vals[j] = e->data + koff + 8;
+    }
+    return j;
+}
+
+static uint32_t m_upsert_many(slkv *kv, uint64_t ns, const slkv_key *keys, uint32_t n,
+                              void **vals, uint8_t *created) {
+    mtable *t = (mtable *)kv;
+    uint64_t ns_mix = slhash_u64(ns);
+    uint32_t n_created = 0;
+    memset(created, 0, n);
+    for (uint32_t j = 0; j < n; j++) {
+        if (t->ttl_us <= 0) {
+            j = probe8_run(t, ns, ns_mix, keys, j, n, vals);
+            if (j == n) {
+                break;
+            }
+        }
+        const slkv_key *k = &keys[j];
+        bool c = false;
+        vals[j] = upsert_any(t, ns, k->key, k->klen, k->hash, &c);
+        created[j] = c;
+        n_created += c;
+    }
+    return n_created;
+}
+
+static void m_release_many(slkv *kv, void *const *vals, uint32_t n, bool dirty) {
+    /* Values live in place: nothing to write back. */
+    SL_UNUSED(kv);
+    SL_UNUSED(vals);
+    SL_UNUSED(n);
+    SL_UNUSED(dirty);
 }
 
 static void *m_put(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
@@ -756,6 +863,8 @@ static const slstate_vt memory_vt = {
     .upsert = m_upsert,
     .put = m_put,
     .release = m_release,
+    .upsert_many = m_upsert_many,
+    .release_many = m_release_many,
     .remove = m_remove,
     .visit_ns = m_visit_ns,
     .visit_all = m_visit_all,

@@ -69,7 +69,7 @@ TEST(generator_multi_row_across_batches) {
     uint32_t caps[] = {1, 3, 4, 7, 16, 100};
     for (size_t k = 0; k < SL_ARRAY_LEN(caps); k++) {
         multi m = {per_call, (int)SL_ARRAY_LEN(per_call), 0, k % 2 ? 0 : -1};
-        slgen_conf conf = {s, multi_next, &m};
+        slgen_conf conf = {s, multi_next, &m, NULL};
         slsource *src = slgen_source_new(&conf, 0, 1);
         slopctx ctx = make_ctx();
         CHECK_INT(src->vt->open(src, &ctx), SL_OK);
@@ -108,11 +108,142 @@ TEST(generator_multi_row_across_batches) {
     }
     /* other subtasks generate nothing */
     multi m = {per_call, 1, 0, -1};
-    slgen_conf conf = {s, multi_next, &m};
+    slgen_conf conf = {s, multi_next, &m, NULL};
     slsource *src = slgen_source_new(&conf, 1, 2);
     slbatch *b = slbatch_new(s, 4);
     CHECK_INT(src->vt->read(src, b), SLSRC_END);
     CHECK_INT(m.count, 0);
+    slbatch_free(b);
+    src->vt->free(src);
+    sl_schema_free(s);
+}
+
+/* A batch generator of 23 rows over every type: row i has v = i (NULL when
+ * i % 5 == 4), d = i / 2, s = "s<i>" (odd i only), f = i % 3 == 0, t = i
+ * seconds, event time i * 10, kind -D for i == 7. It makes at most 6 rows a
+ * call, answers IDLE (no rows) at its third call and ends with its last rows. */
+typedef struct bgen {
+    int calls;
+    uint64_t rows;
+    bool wrong_types_null; /* the typed arrays refused other types */
+} bgen;
+
+static sl_gen_status bgen_next(uint64_t i0, sl_cols *c, void *user) {
+    bgen *g = user;
+    g->calls++;
+    if (g->calls == 3) {
+        return SL_GEN_IDLE;
+    }
+    CHECK_INT(i0, g->rows);
+    uint32_t room = sl_cols_room(c);
+    uint32_t m = room < 6 ? room : 6;
+    if (i0 + m > 23) {
+        m = (uint32_t)(23 - i0);
+    }
+    g->wrong_types_null &= sl_cols_bigint(c, 1) == NULL && sl_cols_double(c, 0) == NULL &&
+                           sl_cols_bigint(c, 2) == NULL;
+    int64_t *v = sl_cols_bigint(c, 0);
+    double *d = sl_cols_double(c, 1);
+    int64_t *t = sl_cols_bigint(c, 4);
+    int64_t *ts = sl_cols_time(c);
+    for (uint32_t j = 0; j < m; j++) {
+        uint64_t i = i0 + j;
+        v[j] = (int64_t)i;
+        d[j] = (double)i / 2;
+        t[j] = (int64_t)i * SL_SECOND;
+        ts[j] = (int64_t)i * 10;
+        if (i % 2) {
+            char str[16];
+            int n = snprintf(str, sizeof str, "s%d", (int)i);
+            sl_cols_string(c, 2, j, str, (size_t)n);
+        }
+        sl_cols_bool(c, 3, j, i % 3 == 0);
+        if (i % 5 == 4) {
+            sl_cols_null(c, 0, j);
+        }
+        if (i == 7) {
+            sl_cols_kind(c, j, SL_DELETE);
+        }
+    }
+    sl_cols_emit(c, m);
+    g->rows += m;
+    return g->rows == 23 ? SL_GEN_END : SL_GEN_MORE;
+}
+
+TEST(batch_generator) {
+    sl_schema *s = schema_of("v BIGINT, d DOUBLE, s STRING, f BOOLEAN, t TIMESTAMP");
+    slbuf want = {0};
+    uint32_t caps[] = {1, 4, 7, 100};
+    for (size_t k = 0; k < SL_ARRAY_LEN(caps); k++) {
+        bgen g = {0, 0, true};
+        slgen_conf conf = {s, NULL, &g, bgen_next};
+        slsource *src = slgen_source_new(&conf, 0, 1);
+        slopctx ctx = make_ctx();
+        CHECK_INT(src->vt->open(src, &ctx), SL_OK);
+        slbatch *b = slbatch_new(s, caps[k]);
+        slbuf got = {0};
+        int idles = 0, calls = 0;
+        slsrc_status st;
+        do {
+            slbatch_clear(b);
+            st = src->vt->read(src, b);
+            calls++;
+            idles += st == SLSRC_IDLE;
+            CHECK(b->n <= b->cap);
+            for (uint32_t i = 0; i < b->n; i++) {
+                slbuf_printf(&got, "%s @%lld ", slfmt_kind((sl_rowkind)b->kind[i]),
+                             (long long)b->ts[i]);
+                slfmt_json_row(&got, b, i, false);
+                slbuf_putc(&got, '\n');
+            }
+        } while (st != SLSRC_END && calls < 1000);
+        CHECK_INT(idles, 1);
+        CHECK_INT(g.rows, 23);
+        CHECK(g.wrong_types_null);
+        CHECK_INT(src->vt->read(src, b), SLSRC_END); /* stays ended */
+        if (k == 0) {
+            slbuf_reset(&want);
+            slbuf_puts(&want, slbuf_cstr(&got));
+        } else {
+            CHECK_STR(slbuf_cstr(&got), slbuf_cstr(&want)); /* any batch size */
+        }
+        slbuf_free(&got);
+        slbatch_free(b);
+        src->vt->free(src);
+    }
+    /* Strings only on odd rows, every fifth v NULL, one -D. */
+    CHECK_STR(slbuf_cstr(&want),
+                      "+I @0 {\"v\":0,\"d\":0.0,\"s\":null,\"f\":true,\"t\":\"1970-01-01 00:00:00\"}\n"
+                      "+I @10 {\"v\":1,\"d\":0.5,\"s\":\"s1\",\"f\":false,\"t\":\"1970-01-01 00:00:01\"}\n"
+                      "+I @20 {\"v\":2,\"d\":1.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:02\"}\n"
+                      "+I @30 {\"v\":3,\"d\":1.5,\"s\":\"s3\",\"f\":true,\"t\":\"1970-01-01 00:00:03\"}\n"
+                      "+I @40 {\"v\":null,\"d\":2.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:04\"}\n"
+                      "+I @50 {\"v\":5,\"d\":2.5,\"s\":\"s5\",\"f\":false,\"t\":\"1970-01-01 00:00:05\"}\n"
+                      "+I @60 {\"v\":6,\"d\":3.0,\"s\":null,\"f\":true,\"t\":\"1970-01-01 00:00:06\"}\n"
+                      "-D @70 {\"v\":7,\"d\":3.5,\"s\":\"s7\",\"f\":false,\"t\":\"1970-01-01 00:00:07\"}\n"
+                      "+I @80 {\"v\":8,\"d\":4.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:08\"}\n"
+                      "+I @90 {\"v\":null,\"d\":4.5,\"s\":\"s9\",\"f\":true,\"t\":\"1970-01-01 00:00:09\"}\n"
+                      "+I @100 {\"v\":10,\"d\":5.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:10\"}\n"
+                      "+I @110 {\"v\":11,\"d\":5.5,\"s\":\"s11\",\"f\":false,\"t\":\"1970-01-01 00:00:11\"}\n"
+                      "+I @120 {\"v\":12,\"d\":6.0,\"s\":null,\"f\":true,\"t\":\"1970-01-01 00:00:12\"}\n"
+                      "+I @130 {\"v\":13,\"d\":6.5,\"s\":\"s13\",\"f\":false,\"t\":\"1970-01-01 00:00:13\"}\n"
+                      "+I @140 {\"v\":null,\"d\":7.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:14\"}\n"
+                      "+I @150 {\"v\":15,\"d\":7.5,\"s\":\"s15\",\"f\":true,\"t\":\"1970-01-01 00:00:15\"}\n"
+                      "+I @160 {\"v\":16,\"d\":8.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:16\"}\n"
+                      "+I @170 {\"v\":17,\"d\":8.5,\"s\":\"s17\",\"f\":false,\"t\":\"1970-01-01 00:00:17\"}\n"
+                      "+I @180 {\"v\":18,\"d\":9.0,\"s\":null,\"f\":true,\"t\":\"1970-01-01 00:00:18\"}\n"
+                      "+I @190 {\"v\":null,\"d\":9.5,\"s\":\"s19\",\"f\":false,\"t\":\"1970-01-01 00:00:19\"}\n"
+                      "+I @200 {\"v\":20,\"d\":10.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:20\"}\n"
+                      "+I @210 {\"v\":21,\"d\":10.5,\"s\":\"s21\",\"f\":true,\"t\":\"1970-01-01 00:00:21\"}\n"
+                      "+I @220 {\"v\":22,\"d\":11.0,\"s\":null,\"f\":false,\"t\":\"1970-01-01 00:00:22\"}\n");
+    slbuf_free(&want);
+    /* Other subtasks generate nothing. */
+    bgen g = {0, 0, true};
+    slgen_conf conf = {s, NULL, &g, bgen_next};
+    slsource *src = slgen_source_new(&conf, 1, 2);
+    slbatch *b = slbatch_new(s, 4);
+    CHECK_INT(src->vt->read(src, b), SLSRC_END);
+    CHECK_INT(g.calls, 0);
     slbatch_free(b);
     src->vt->free(src);
     sl_schema_free(s);

@@ -7,7 +7,8 @@
  * sorted lists for RocksDB. Then RocksDB-specific tests: state bigger than
  * the block cache and the value cache, many namespaces dropped, visits while
  * values are modified (as the operators do), TTL through eviction, the key
- * order, directories.
+ * order, directories. Last, the memory backend's batch calls (upsert_many)
+ * against one call at a time.
  */
 #include <dirent.h>
 #include <sys/stat.h>
@@ -1005,4 +1006,96 @@ TEST(rocksdb_directories) {
     rc.localdir = "/proc/sluice-no/such";
     CHECK(slrocks_env_new(&rc, &e) == SL_ERR_IO);
     CHECK_CONTAINS(sl_errmsg(), "state.backend.rocksdb.localdir");
+}
+
+TEST(upsert_many_matches_upsert) {
+    /* One batch call against the same calls one at a time: 8-byte keys and
+     * other lengths, duplicates, entries that exist already, and enough new
+     * ones to grow the index in the middle of the batch. */
+    slstate *s = slstate_memory_new(128);
+    slkv *a = slstate_table(s, "a", 16);
+    slkv *b = slstate_table(s, "b", 16);
+    enum { N = 600 };
+    static char strs[N][16];
+    slkv_key keys[N];
+    int64_t ints[N];
+    for (int j = 0; j < N; j++) {
+        ints[j] = (j * 7) % 250; /* 250 distinct, each about 2.4 times */
+        if (j % 3 == 0) {
+            int n = snprintf(strs[j], sizeof strs[j], "k%lld", (long long)ints[j]);
+            keys[j] = (slkv_key){strs[j], (uint32_t)n, kh(strs[j], (size_t)n)};
+        } else {
+            keys[j] = (slkv_key){&ints[j], 8, kh(&ints[j], 8)};
+        }
+    }
+    /* Some exist before: the first 50 keys, with a value. */
+    for (int j = 0; j < 50; j++) {
+        int64_t *v = slkv_upsert(a, 9, keys[j].key, keys[j].klen, keys[j].hash, NULL);
+        v[0] = 100 + j;
+        v = slkv_upsert(b, 9, keys[j].key, keys[j].klen, keys[j].hash, NULL);
+        v[0] = 100 + j;
+    }
+    void *vals[N];
+    uint8_t created[N];
+    uint32_t n_created = slkv_upsert_many(a, 9, keys, N, vals, created);
+    int bad_created = 0, bad_ptr = 0, want_created = 0;
+    for (int j = 0; j < N; j++) {
+        bool c = false;
+        void *v = slkv_upsert(b, 9, keys[j].key, keys[j].klen, keys[j].hash, &c);
+        bad_created += created[j] != c;
+        want_created += c;
+        int64_t *x = vals[j];
+        x[1]++; /* duplicates share one value: the counts add up */
+        int64_t *y = v;
+        y[1]++;
+    }
+    slkv_release_many(a, vals, N, true);
+    for (int j = 0; j < N; j++) {
+        uint32_t vl;
+        const int64_t *x = slkv_get(a, 9, keys[j].key, keys[j].klen, keys[j].hash, &vl);
+        const int64_t *y = slkv_get(b, 9, keys[j].key, keys[j].klen, keys[j].hash, &vl);
+        bad_ptr += x != vals[j] || !y || x[0] != y[0] || x[1] != y[1];
+    }
+    CHECK_INT(bad_created, 0);
+    CHECK_INT(bad_ptr, 0);
+    CHECK_INT(n_created, want_created);
+    CHECK(want_created > 200); /* the index grew during the batch */
+    CHECK_INT(slkv_count(a), slkv_count(b));
+    /* The same key in another namespace is another entry. */
+    slkv_upsert_many(a, 10, keys, 1, vals, created);
+    CHECK_INT(created[0], 1);
+    CHECK_INT(((int64_t *)vals[0])[0], 0);
+    slkv_release_many(a, vals, 1, true);
+    /* An empty batch. */
+    slkv_upsert_many(a, 10, keys, 0, vals, created);
+    slkv_release_many(a, vals, 0, true);
+    slstate_free(s);
+}
+
+TEST(upsert_many_ttl) {
+    int64_t now = 0;
+    slclock clk = {manual_now, &now};
+    slstate *s = slstate_memory_new(128);
+    slkv *t = slstate_table(s, "t", 8);
+    slkv_set_ttl(t, 100, &clk);
+    int64_t k1 = 1, k2 = 2;
+    slkv_key keys[3] = {{&k1, 8, kh(&k1, 8)}, {&k2, 8, kh(&k2, 8)}, {&k1, 8, kh(&k1, 8)}};
+    void *vals[3];
+    uint8_t created[3];
+    CHECK_INT(slkv_upsert_many(t, 0, keys, 3, vals, created), 2);
+    CHECK(created[0] == 1 && created[1] == 1 && created[2] == 0);
+    CHECK(vals[0] == vals[2]);
+    *(int64_t *)vals[0] = 5;
+    *(int64_t *)vals[1] = 6;
+    slkv_release_many(t, vals, 3, true);
+    now = 60;
+    slkv_upsert_many(t, 0, keys, 1, vals, created); /* refreshes k1 only */
+    CHECK(created[0] == 0 && *(int64_t *)vals[0] == 5);
+    slkv_release_many(t, vals, 1, true);
+    now = 120; /* k2 expired, k1 not */
+    CHECK_INT(slkv_upsert_many(t, 0, keys, 2, vals, created), 1);
+    CHECK(created[0] == 0 && *(int64_t *)vals[0] == 5);
+    CHECK(created[1] == 1 && *(int64_t *)vals[1] == 0);
+    slkv_release_many(t, vals, 2, true);
+    slstate_free(s);
 }

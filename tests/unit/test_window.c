@@ -100,10 +100,12 @@ static int64_t h_now(void *user) {
 
 static const char *IN_SCHEMA = "k STRING, v BIGINT, d DOUBLE, s STRING";
 
-static sl_err h_init(harness *h, const sl_window_spec *spec, const sl_agg *aggs, int n) {
+/* The harness keyed by input column key_col (0: k STRING). */
+static sl_err h_init_key(harness *h, const sl_window_spec *spec, const sl_agg *aggs, int n,
+                         int key_col) {
     memset(h, 0, sizeof(*h));
     CHECK(sl_schema_parse(IN_SCHEMA, &h->in) == SL_OK);
-    slkeyspec key = {1, {0}};
+    slkeyspec key = {1, {key_col}};
     sl_err err = slwindow_arg_new(h->in, &key, spec, aggs, n, &h->arg);
     if (err) {
         slschema_unref(h->in);
@@ -128,6 +130,10 @@ static sl_err h_init(harness *h, const sl_window_spec *spec, const sl_agg *aggs,
     CHECK(h->op->vt->open(h->op, &h->ctx) == SL_OK);
     h->b = slbatch_new(h->in, 64);
     return SL_OK;
+}
+
+static sl_err h_init(harness *h, const sl_window_spec *spec, const sl_agg *aggs, int n) {
+    return h_init_key(h, spec, aggs, n, 0);
 }
 
 static void h_free(harness *h) {
@@ -157,6 +163,12 @@ static void row(harness *h, const char *k, int64_t v, int64_t ts_s) {
     }
     h->b->ts[i] = ts_s * SL_SECOND;
     h->b->n++;
+}
+
+/* A row of another kind (a retraction: -U or -D). */
+static void row_kind(harness *h, const char *k, int64_t v, int64_t ts_s, sl_rowkind kind) {
+    row(h, k, v, ts_s);
+    h->b->kind[h->b->n - 1] = (uint8_t)kind;
 }
 
 static void h_send(harness *h) {
@@ -779,5 +791,59 @@ TEST(hop_slices_equal_naive) {
     }
     CHECK_OUT(out(&h), slbuf_cstr(&want));
     slbuf_free(&want);
+    h_free(&h);
+}
+
+/* One batch mixing rows that only accumulate (folded a run at a time) with
+ * rows that must go one by one in their place: late firings, a retraction, a
+ * row beyond the allowed lateness, a new slice. */
+TEST(batch_mixes_runs_and_single_rows) {
+    harness h;
+    sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+    sp.allowed_lateness = 60 * SL_SECOND;
+    CHECK(h_init(&h, &sp, CNT_SUM, 2) == SL_OK);
+    row(&h, "a", 1, 1);
+    row(&h, "a", 2, 2);
+    wm(&h, 10);
+    CHECK_STR(out(&h), "+I a [0, 10) count=2 sum=3 @9\n");
+    slbuf_reset(&h.out);
+    row(&h, "b", 10, 12);
+    row(&h, "a", 5, 3); /* late: fires [0, 10) with the rows before it */
+    row(&h, "a", 3, 11);
+    row(&h, "a", 20, 13);
+    row_kind(&h, "a", 7, 14, SL_DELETE);
+    row(&h, "b", 30, 15);
+    row(&h, "a", 9, -100); /* beyond the lateness: side output */
+    row(&h, "a", 1, 4);    /* late again */
+    row(&h, "c", 100, 25);
+    h_send(&h);
+    CHECK_STR(out(&h), "+I a [0, 10) count=3 sum=8 @9\n"
+                       "+I a [0, 10) count=4 sum=9 @9\n");
+    CHECK_STR(slbuf_cstr(&h.late), "late a v=9 @-100\n");
+    slbuf_reset(&h.out);
+    h_end(&h);
+    CHECK_OUT(out(&h), "+I b [10, 20) count=2 sum=40 @19\n"
+                       "+I a [10, 20) count=1 sum=16 @19\n"
+                       "+I c [20, 30) count=1 sum=100 @29\n");
+    CHECK_INT(h.m.rows_late, 1);
+    h_free(&h);
+}
+
+/* A BIGINT key (its 8 bytes used in place) with NULL keys among them. */
+TEST(bigint_key_with_nulls) {
+    harness h;
+    sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+    CHECK(h_init_key(&h, &sp, CNT_SUM, 2, 1) == SL_OK);
+    row(&h, "x", 5, 1);
+    row(&h, "x", NUL, 2);
+    row(&h, "x", 5, 3);
+    row(&h, "x", 7, 4);
+    row(&h, "x", NUL, 5);
+    row(&h, "x", -1, 12);
+    h_end(&h);
+    CHECK_OUT(out(&h), "+I 5 [0, 10) count=2 sum=10 @9\n"
+                       "+I NULL [0, 10) count=2 sum=NULL @9\n"
+                       "+I 7 [0, 10) count=1 sum=7 @9\n"
+                       "+I -1 [10, 20) count=1 sum=-1 @19\n");
     h_free(&h);
 }
