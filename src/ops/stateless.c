@@ -270,7 +270,19 @@ static void wm_batch_take(slop *o, int input, slbatch *b) {
         slbuf_free(&raw);
         slbatch_compact(b, op->keep);
     }
-    wm_emit_split(op, c, b, max_before);
+    /* Only a batch whose times go backwards somewhere can hold a row that
+     * the rows before it make late (the first row is compared with the
+     * watermark already emitted, which is the one the earlier rows imply). */
+    const int64_t *ts = b->ts;
+    uint32_t n_back = 0;
+    for (i = 1; i < b->n; i++) {
+        n_back += ts[i] < ts[i - 1];
+    }
+    if (n_back) {
+        wm_emit_split(op, c, b, max_before);
+    } else {
+        slop_emit(c, 0, b);
+    }
     int64_t wm = wm_after(op, op->max_ts);
     if (wm > op->emitted) {
         op->emitted = wm;
