@@ -1,5 +1,5 @@
 /*
- * cli.h - shared pieces of the `sluice` program (main.c, shell.c).
+ * cli.h - shared pieces of the `sluice` program (main.c, shell.c, gen.c).
  */
 #ifndef SL_CLI_H
 #define SL_CLI_H
@@ -21,5 +21,7 @@ int slcli_read_file(const char *path, slbuf *out);
 int slcli_exit_code(sl_err err);
 /* `sluice sql`: the interactive shell (shell.c). */
 int slcli_shell(int argc, char **argv);
+/* `sluice gen nexmark ...`: generated events to stdout (gen.c). */
+int slcli_gen(int argc, char **argv);
 
 #endif /* SL_CLI_H */
