@@ -150,7 +150,7 @@ typedef struct slsink_conf {
     sl_row_fn fn; /* SLSINK_FOREACH */
     void *user;   /* borrowed */
     bool no_kind; /* text lines without the row kind (append-only output) */
-    pthread_mutex_t mu; /* guards truncated: the first subtask to open truncates */
+    pthread_mutex_t mu; /* guards truncated (the first subtask to open truncates) and writes */
     bool truncated;
 } slsink_conf;
 

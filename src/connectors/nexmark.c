@@ -10,20 +10,22 @@
  * the event number: the person of block e has id 1000 + e, the auctions of
  * block e ids 1000 + 3e + 0..2. A bid names an auction and a bidder that exist
  * or are about to: with probability 1 - 1/hot-ratio.auctions (default 2) the
- * first of the last batch of 100 auctions (a "hot" auction), else a random
- * one of the last 100 in flight plus up to 10 ids ahead; the bidder likewise
- * (hot-ratio.bidders 4: the second person of the last batch of 100 people,
- * else one of the last 1000 active people plus up to 10 ahead). An auction's
- * seller is chosen the same way (hot-ratio.sellers 4: the first person of the
- * last batch of 100). Categories 10..14; prices round(10^(6u) * 100) cents;
- * an auction expires after 1 + random(2 * the event-time span of 100 auctions)
- * ms. Strings: names from first x last name tables, cities and states from
- * fixed tables, emails "abc@defg.com", credit cards "dddd dddd dddd dddd",
- * item names (< 20) and descriptions (< 100) of letters with a space in 13,
- * bid channels ("Google", "Facebook", "Baidu", "Apple" for half the bids, else
- * one of "channel-0" .. "channel-9999") each with its own URL, and an `extra`
- * padding of letters that brings each event to its average size (200, 500
- * and 100 bytes, +-20%).
+ * first id of the current hundred of auctions (a "hot" auction), else a
+ * random one of the last 100 in flight or up to 10 ids ahead; the bidder
+ * likewise (hot-ratio.bidders 4: the second id of the current hundred of
+ * people, else one of the last 1000 active people or up to 10 ahead). An
+ * auction's seller is chosen the same way (hot-ratio.sellers 4: the first id
+ * of the current hundred of people). Categories 10..14; prices
+ * round(10^(6u) * 100) cents; an auction expires 1 + random(2 * h) ms after
+ * it starts, h the event time until 100 more auctions exist. Strings: names
+ * from first x last name tables, cities and states from fixed tables, emails
+ * "abc@defg.com", credit cards "dddd dddd dddd dddd", item names (< 20) and
+ * descriptions (< 100) of letters with a space in 13, bid channels ("Google",
+ * "Facebook", "Baidu", "Apple" for half the bids, else one of "channel-0" ..
+ * "channel-9999") each with its own URL (drawn once from the seed; 9 in 10
+ * end in "&channel_id=" + Java's Math.abs(Integer.reverse(k))), and an
+ * `extra` padding of letters that brings each event to its average size
+ * (200, 500 and 100 bytes, +-20%).
  *
  * Event time: event n happens at first-event time + floor(n * 1000 / rate) ms
  * (rate = first-event.rate, events per second; Flink's default 10,000, its
@@ -52,10 +54,14 @@
  * types of Flink's person/auction/bid views, or all kinds as one wide table
  * ("all": event_type, dateTime, person_*, auction_*, bid_* with NULLs).
  *
+ * Invariants: a conf is read-only once prepared and shared by the subtasks;
+ * a source's state is only its position (block, offset) and caches.
+ *
  * Hot path: read() walks event numbers (jumping straight to the next event of
  * its kind when there is no out-of-order group), writes values into the
- * column arrays and copies each row's strings into the batch arena with one
- * allocation. Nothing else is allocated per row.
+ * column arrays and copies strings into blocks of the batch arena (one
+ * allocation per up to 16 KiB of rows) in 32-byte chunks. Nothing is
+ * allocated per row.
  *
  * Called by: plan_io.c (connector 'nexmark'), the `sluice gen nexmark`
  * command, tests and bench/nexmark_gen_bench.c.
@@ -191,6 +197,7 @@ struct slnex_tables {
     char *letters;  /* owned: pool_len random lowercase letters */
     char *spaced;   /* owned: pool_len letters, about 1 in 13 a space */
     size_t pool_len; /* POOL_SPAN + the longest slice + COPY_SLACK */
+    size_t max_row;  /* bound on the string bytes of one row, + COPY_SLACK */
     char *bytes;    /* owned: person names, channel names, URLs */
     strref names[N_FIRST * N_LAST];
     strref chan_name[N_CHANNELS + N_HOT_CHANNELS]; /* hot ones last */
@@ -556,6 +563,16 @@ static slnex_tables *tables_build(const slnexmark_conf *c) {
             u->len = (uint32_t)(b.len - u->off);
         }
     }
+    /* A row holds at most: name 14, email 15, card 19, city 13, state 2;
+     * item 19, description 99; channel 12 and a URL; an extra each. */
+    size_t max_url = 0;
+    for (int k = 0; k < N_CHANNELS + N_HOT_CHANNELS; k++) {
+        max_url = SL_MAX(max_url, t->chan_url[k].len);
+    }
+    t->max_row = 256 + max_url + COPY_SLACK;
+    for (int k = 0; k < 3; k++) {
+        t->max_row += (size_t)(c->avg_bytes[k] + c->avg_bytes[k] / 4 + 2);
+    }
     static const char slack[COPY_SLACK] = {0};
     slbuf_put(&b, slack, sizeof slack); /* read by the chunked copies */
     t->bytes = b.data;
@@ -699,23 +716,16 @@ static inline int64_t price(const slnex_tables *t, rng *r) {
 
 /* ---- rows ---- */
 
-typedef struct pending {
-    const char *p; /* borrowed: a pool, the tables or the scratch */
-    uint32_t len;
-    int field;
-} pending;
-
 /* Where one row goes: the column arrays of each produced field (NULL: not
- * produced). Its strings are copied into the arena with one allocation. */
+ * produced). Strings are copied to `cur`, in a block of the batch arena with
+ * room for at least one row (tables->max_row bytes). */
 typedef struct rowout {
     uint32_t row;
     bool set_nulls;            /* table 'all': clear the null flags of written fields */
-    int n_str;
-    slarena *arena;            /* borrowed: the batch's */
+    char *cur, *end;           /* borrowed: free bytes of the current arena block */
     int64_t *i64[N_FIELDS];    /* borrowed: BIGINT / TIMESTAMP column values */
     slstr *str[N_FIELDS];      /* borrowed: STRING column values */
     uint8_t *nulls[N_FIELDS];  /* borrowed: null flags */
-    pending s[8];
     char scratch[96];          /* email [0, 32), credit card [32, 64) */
 } rowout;
 
@@ -730,33 +740,18 @@ static inline void put_i64(rowout *o, int f, int64_t v) {
 
 static inline void put_str(rowout *o, int f, const char *p, size_t len) {
     if (o->str[f]) {
-        pending *s = &o->s[o->n_str++];
-        s->p = p;
-        s->len = (uint32_t)len;
-        s->field = f;
-    }
-}
-
-static inline void flush_strings(rowout *o) {
-    size_t total = COPY_SLACK;
-    for (int k = 0; k < o->n_str; k++) {
-        total += o->s[k].len;
-    }
-    char *p = slarena_alloc(o->arena, total);
-    for (int k = 0; k < o->n_str; k++) {
-        const pending *s = &o->s[k];
-        for (uint32_t i = 0; i < s->len; i += COPY_SLACK) {
-            memcpy(p + i, s->p + i, COPY_SLACK);
+        char *d = o->cur;
+        for (size_t i = 0; i < len; i += COPY_SLACK) {
+            memcpy(d + i, p + i, COPY_SLACK);
         }
-        slstr *v = &o->str[s->field][o->row];
-        v->ptr = s->len ? p : "";
-        v->len = s->len;
+        slstr *v = &o->str[f][o->row];
+        v->ptr = len ? d : "";
+        v->len = (uint32_t)len;
+        o->cur = d + len;
         if (o->set_nulls) {
-            o->nulls[s->field][o->row] = 0;
+            o->nulls[f][o->row] = 0;
         }
-        p += s->len;
     }
-    o->n_str = 0;
 }
 
 /* Beam's nextString(max): 3 to max-1 letters with spaces, trimmed. */
@@ -900,7 +895,6 @@ static inline void gen_event(const slnexmark_conf *c, rowout *o, const ev *e) {
     } else {
         gen_person(c, o, &r, e);
     }
-    flush_strings(o);
 }
 
 /* ---- the source ---- */
@@ -1019,8 +1013,8 @@ static slsrc_status nx_read(slsource *s, slbatch *b) {
     memset(b->kind + n0, SL_INSERT, cap - n0);
     rowout o;
     o.set_nulls = all;
-    o.n_str = 0;
-    o.arena = &b->arena;
+    o.cur = o.end = NULL;
+    size_t max_row = c->tabs->max_row;
     for (int f = 0; f < N_FIELDS; f++) {
         int col = c->col_of[f];
         bool str = col >= 0 && b->cols[col].type == SL_STRING;
@@ -1032,6 +1026,12 @@ static slsrc_status nx_read(slsource *s, slbatch *b) {
     ev e;
     uint32_t i = n0;
     while (i < cap && next_event(g, limit, &e)) {
+        if ((size_t)(o.end - o.cur) < max_row) {
+            /* a block for up to 16 KiB of rows (the tail of the last is lost) */
+            size_t n = SL_MAX(max_row, SL_MIN((size_t)16384, (size_t)(cap - i) * max_row));
+            o.cur = slarena_alloc(&b->arena, n);
+            o.end = o.cur + n;
+        }
         o.row = i;
         ts[i] = e.ts_ms * 1000;
         gen_event(c, &o, &e);

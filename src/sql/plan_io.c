@@ -232,6 +232,10 @@ static sl_err add_nexmark(slplan *p, const slstmt *t, const sl_schema *phys, sl_
         goto fail;
     }
     *out = sljob_add_source(p->job, "nexmark", slnexmark_source_new, c, slnexmark_conf_free, phys);
+    /* The generator splits its events between subtasks (blocks of 50 events
+     * round robin): it runs at the job's parallelism, unlike the other
+     * sources. */
+    p->job->g.nodes[(*out)->node]->parallelism = 0;
     return SL_OK;
 fail:
     slnexmark_conf_free(c);

@@ -80,14 +80,17 @@ FROM TABLE(TUMBLE(TABLE person, DESCRIPTOR(dateTime), INTERVAL '10' SECOND))
 GROUP BY window_start, window_end;
 EOF
 } >"$tmp/win.sql"
-"$sluice" run --quiet "$tmp/win.sql" 2>&1 | sort >"$tmp/win.out"
 cat >"$tmp/win.expected" <<'EOF'
 {"op":"+I","window_start":"2015-07-15 00:00:00","bids":92000,"min_auction":1000,"max_auction":7001}
 {"op":"+I","window_start":"2015-07-15 00:00:00","people":2000,"first_id":1000,"last_id":2999}
 {"op":"+I","window_start":"2015-07-15 00:00:10","bids":92000,"min_auction":6907,"max_auction":13009}
 {"op":"+I","window_start":"2015-07-15 00:00:10","people":2000,"first_id":3000,"last_id":4999}
 EOF
-check "tumbling windows over bids and people" "$tmp/win.expected" "$tmp/win.out"
+# The sources run at the job's parallelism, each subtask generating its share.
+for p in 1 2; do
+    "$sluice" run --quiet --set parallelism=$p "$tmp/win.sql" 2>&1 | sort >"$tmp/win.out"
+    check "tumbling windows over bids and people (parallelism $p)" "$tmp/win.expected" "$tmp/win.out"
+done
 
 # The benchmark's DDL plans (its tables hold 100M events: not run here).
 {
@@ -115,6 +118,9 @@ fi
 "$sluice" run --quiet "$tmp/all.sql" | sed 's/^{"op":"+I",/{/' >"$tmp/run.json"
 if [ "$(wc -l <"$tmp/gen.json")" -eq 4600 ]; then ok "gen: 4600 bids in 5000 events"; else bad "gen: bid count $(wc -l <"$tmp/gen.json")"; fi
 check "gen = SQL source" "$tmp/gen.json" "$tmp/run.json"
+"$sluice" run --quiet --set parallelism=2 "$tmp/all.sql" | sed 's/^{"op":"+I",/{/' | sort >"$tmp/run2.json"
+sort "$tmp/gen.json" >"$tmp/gen.sorted"
+check "gen = SQL source at parallelism 2 (sorted)" "$tmp/gen.sorted" "$tmp/run2.json"
 
 # Deterministic; the seed matters; --table all has every kind.
 "$sluice" gen nexmark --events 2000 --format csv >"$tmp/a.csv"
