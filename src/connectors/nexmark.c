@@ -993,7 +993,7 @@ static slsrc_status nx_read(slsource *s, slbatch *b) {
     uint64_t end = c->n_events >= 0 ? (uint64_t)c->n_events : UINT64_MAX / 2;
     uint64_t limit = end;
     if (c->rate_limited) {
-        int64_t now = s->ctx && s->ctx->clock ? slclock_now(s->ctx->clock) : 0;
+        int64_t now = slclock_now(s->ctx ? s->ctx->clock : NULL); /* NULL: the system clock */
         if (!g->started) {
             g->started = true;
             g->start_us = now;

@@ -92,6 +92,28 @@ for p in 1 2; do
     check "tumbling windows over bids and people (parallelism $p)" "$tmp/win.expected" "$tmp/win.out"
 done
 
+# The wide table of every event, a few of its columns (NULL where not of the
+# event's kind).
+cat >"$tmp/wide.sql" <<'EOF'
+CREATE TABLE nx (event_type BIGINT, dateTime TIMESTAMP(3), person_id BIGINT, auction_id BIGINT,
+    auction_seller BIGINT, bid_auction BIGINT)
+WITH ('connector' = 'nexmark', 'nexmark.table' = 'all', 'events.num' = '55',
+    'first-event.rate' = '1000');
+SELECT event_type, dateTime, person_id, auction_id, auction_seller FROM nx WHERE event_type < 2;
+EOF
+"$sluice" run --quiet "$tmp/wide.sql" >"$tmp/wide.out" 2>&1
+cat >"$tmp/wide.expected" <<'EOF'
+{"op":"+I","event_type":0,"dateTime":"2015-07-15 00:00:00","person_id":1000,"auction_id":null,"auction_seller":null}
+{"op":"+I","event_type":1,"dateTime":"2015-07-15 00:00:00.001","person_id":null,"auction_id":1000,"auction_seller":1000}
+{"op":"+I","event_type":1,"dateTime":"2015-07-15 00:00:00.002","person_id":null,"auction_id":1001,"auction_seller":1008}
+{"op":"+I","event_type":1,"dateTime":"2015-07-15 00:00:00.003","person_id":null,"auction_id":1002,"auction_seller":1000}
+{"op":"+I","event_type":0,"dateTime":"2015-07-15 00:00:00.050","person_id":1001,"auction_id":null,"auction_seller":null}
+{"op":"+I","event_type":1,"dateTime":"2015-07-15 00:00:00.051","person_id":null,"auction_id":1003,"auction_seller":1000}
+{"op":"+I","event_type":1,"dateTime":"2015-07-15 00:00:00.052","person_id":null,"auction_id":1004,"auction_seller":1005}
+{"op":"+I","event_type":1,"dateTime":"2015-07-15 00:00:00.053","person_id":null,"auction_id":1005,"auction_seller":1000}
+EOF
+check "'all' table: people and auctions" "$tmp/wide.expected" "$tmp/wide.out"
+
 # The benchmark's DDL plans (its tables hold 100M events: not run here).
 {
     cat bench/nexmark/ddl.sql
@@ -141,6 +163,10 @@ check "gen csv header" "$tmp/h1.expected" "$tmp/h1.csv"
 "$sluice" gen nexmark --events 100 --table all --format json >"$tmp/all.json"
 head -1 "$tmp/all.json" | grep -q '^{"event_type":0,"person":{"id":1000,' \
     && ok "gen json: Flink's nested event form" || bad "gen json: nested form"
+
+# rate.limited paces by the wall clock: 30 events at 1000/s take ~30 ms.
+n=$(timeout 20 "$sluice" gen nexmark --events 30 --rate 1000 --set rate.limited=true | wc -l)
+[ "$n" -eq 30 ] && ok "gen rate.limited" || bad "gen rate.limited: $n lines"
 
 # Usage errors: exit code 2 and a message.
 for args in "nexmark --table bids" "nexmark --events lots" "nexmark --format xml" \

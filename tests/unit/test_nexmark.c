@@ -534,6 +534,25 @@ TEST(nexmark_rate_limited) {
     slnexmark_conf_free(c);
 }
 
+TEST(nexmark_rate_limited_without_clock) {
+    /* no clock in the context: the system clock paces (1e9 events/s: the 100
+     * events are due within a microsecond of the first read) */
+    static const char *const opts[] = {"nexmark.table=all", "events.num=100",
+                                       "first-event.rate=1000000000", "rate.limited=true", NULL};
+    slnexmark_conf *c = conf_of(opts);
+    slopctx ctx;
+    slsource *s = open_source(c, 0, 1, &ctx);
+    ctx.clock = NULL;
+    slbatch *b = slbatch_new(c->schema, 1024);
+    int reads = 0;
+    while (s->vt->read(s, b) != SLSRC_END && ++reads < 10000000) {
+    }
+    CHECK_INT(b->n, 100);
+    slbatch_free(b);
+    s->vt->free(s);
+    slnexmark_conf_free(c);
+}
+
 TEST(nexmark_unbounded_and_proportions) {
     /* events.num 0 = unbounded */
     static const char *const opts[] = {"nexmark.table=bid", "events.num=0", NULL};
