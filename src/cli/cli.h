@@ -1,6 +1,6 @@
 /*
- * cli.h - shared pieces of the `sluice` program (main.c, shell.c). The shell's
- * own pieces (result table, statement scanner) are in shell_int.h.
+ * cli.h - shared pieces of the `sluice` program (main.c, shell.c, gen.c). The
+ * shell's own pieces (result table, statement scanner) are in shell_int.h.
  */
 #ifndef SL_CLI_H
 #define SL_CLI_H
@@ -25,5 +25,7 @@ int slcli_exit_code(sl_err err);
 int slcli_apply_sets(slsql *s, char **sets, int n);
 /* `sluice sql`: the interactive shell (shell.c). */
 int slcli_shell(int argc, char **argv);
+/* `sluice gen nexmark ...`: generated events to stdout (gen.c). */
+int slcli_gen(int argc, char **argv);
 
 #endif /* SL_CLI_H */

@@ -1,6 +1,6 @@
 /*
  * main.c - the `sluice` program: command dispatch, `run` and `explain`.
- * The interactive shell (`sluice sql`) is in shell.c.
+ * The interactive shell (`sluice sql`) is in shell.c, `sluice gen` in gen.c.
  *
  * Exit codes (also in --help): 0 success; 1 the job failed while running;
  * 2 bad command line; 3 the SQL was refused (syntax, names, types, plan);
@@ -25,9 +25,10 @@ static const char *usage_main =
     "  explain FILE.sql    print the physical plan of a job file\n"
     "  sql                 the SQL shell: type statements, watch query results update live\n"
     "                      (`sluice sql < script.sql` or `-f FILE` runs a script)\n"
+    "  gen nexmark         write Nexmark benchmark events to stdout (JSON lines or CSV)\n"
     "  version             print the version\n"
     "\n"
-    "Not built yet: checkpoints (--checkpoint-dir), `sluice gen`, `sluice bench`.\n"
+    "Not built yet: checkpoints (--checkpoint-dir), `sluice bench`.\n"
     "Run `sluice <command> --help` for the options of a command.\n"
     "\n"
     "exit codes: 0 ok, 1 job failed while running, 2 bad command line, 3 SQL refused,\n"
@@ -375,7 +376,10 @@ int main(int argc, char **argv) {
         fputs(usage_main, stdout);
         return 0;
     }
-    if (strcmp(cmd, "gen") == 0 || strcmp(cmd, "bench") == 0) {
+    if (strcmp(cmd, "gen") == 0) {
+        return slcli_gen(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "bench") == 0) {
         fprintf(stderr, "sluice: '%s' is not built yet\n", cmd);
         return SLCLI_EXIT_USAGE;
     }

@@ -78,6 +78,63 @@ void sldatagen_conf_free(void *conf);
  * timestamps, which count back from the context's clock. */
 slsource *sldatagen_source_new(void *conf, int subtask, int parallelism);
 
+/* ---- Nexmark generator (nexmark.c) ---- */
+
+/* Which events a Nexmark source keeps: one kind, or every event as one wide
+ * table (event_type 0 person, 1 auction, 2 bid; the other kinds' columns NULL). */
+typedef enum slnex_table { SLNEX_PERSON = 0, SLNEX_AUCTION, SLNEX_BID, SLNEX_ALL } slnex_table;
+
+typedef struct slnex_tables slnex_tables;
+
+/* Generator options; slnexmark_conf_new sets the defaults, slnexmark_conf_set
+ * changes one by its SQL option key, slnexmark_conf_prepare fixes the columns
+ * and builds the tables. Read-only once prepared (shared by subtasks). */
+typedef struct slnexmark_conf {
+    slnex_table table;
+    uint64_t seed;
+    int64_t n_events;       /* events of all kinds (Flink's events.num); -1 = unbounded */
+    int64_t rate;           /* events per second of event time (first-event.rate) */
+    int64_t first_event_ms; /* event time of event 0, ms since the epoch */
+    int64_t ooo_bound_ms;   /* out-of-order bound (0 = in order) */
+    bool rate_limited;      /* emit events no faster than their event time advances */
+    int prop[3];            /* person, auction, bid proportions (1, 3, 46) */
+    int hot_auction_ratio, hot_bidder_ratio, hot_seller_ratio; /* 2, 4, 4 */
+    int avg_bytes[3];       /* average person, auction, bid sizes (200, 500, 100) */
+    int active_people;      /* 1000 */
+    int in_flight_auctions; /* 100 */
+    /* set by slnexmark_conf_prepare */
+    sl_schema *schema;      /* ref: the columns produced */
+    int col_of[32];         /* generated field -> column of schema, or -1 */
+    int64_t group;          /* out-of-order group size (1 = in order) */
+    uint64_t seed_hash;     /* hash of seed: the per-event random streams start from it */
+    slnex_tables *tabs;     /* owned: letter pools, names, channels and URLs */
+} slnexmark_conf;
+
+slnexmark_conf *slnexmark_conf_new(void);
+void slnexmark_conf_free(void *conf);
+/* Set one option ("events.num", "first-event.rate", "nexmark.table", ...; the
+ * list is in nexmark.c). Errors: SL_ERR_ARG naming the option and value. */
+sl_err slnexmark_conf_set(slnexmark_conf *c, const char *key, const char *value);
+/* The name ("person", "auction", "bid", "all") and the full schema (a new
+ * reference) of a table. */
+const char *slnexmark_table_name(slnex_table t);
+sl_schema *slnexmark_table_schema(slnex_table t);
+/* Produce the columns of `want` (NULL: the table's full schema): each must be
+ * a column of the table (name case-insensitive, same type), in any order.
+ * Errors: SL_ERR_ARG / SL_ERR_TYPE naming the column. Builds the tables. */
+sl_err slnexmark_conf_prepare(slnexmark_conf *c, const sl_schema *want);
+/* Kind (0 person, 1 auction, 2 bid) and event time (ms) of the event emitted
+ * n-th (n = 0, 1, ...; out-of-order groups permute events within a group). */
+void slnexmark_event_at(const slnexmark_conf *c, uint64_t n, int *kind, int64_t *ts_ms);
+/* A source of conf->table's rows. Subtask k of p makes the events of blocks
+ * k, k+p, ... of (sum of proportions) events, so the union over subtasks is
+ * the sequential output. */
+slsource *slnexmark_source_new(void *conf, int subtask, int parallelism);
+/* Append row i of a batch of a prepared SLNEX_ALL conf as one JSON object in
+ * Flink's nested event form: {"event_type":2,"person":null,"auction":null,
+ * "bid":{...}} (no newline). */
+void slnexmark_json_event(const slnexmark_conf *c, const slbatch *b, uint32_t i, slbuf *out);
+
 /* ---- sinks (sink.c) ---- */
 
 typedef enum slsink_kind {
@@ -95,7 +152,7 @@ typedef struct slsink_conf {
     sl_row_fn fn; /* SLSINK_FOREACH */
     void *user;   /* borrowed */
     bool no_kind; /* text lines without the row kind (append-only output) */
-    pthread_mutex_t mu; /* guards truncated: the first subtask to open truncates */
+    pthread_mutex_t mu; /* guards truncated (the first subtask to open truncates) and writes */
     bool truncated;
 } slsink_conf;
 

@@ -1,8 +1,9 @@
 /*
  * sink.c - sink operators (no outputs): print to stdout, write a file, call a
  * function per row, or discard. Text sinks encode a whole batch into one
- * buffer and write it with one write() call, so lines of parallel subtasks
- * never interleave inside a line; every line carries the row kind (JSON "op"
+ * buffer and write it under the conf's mutex (a write() of more than PIPE_BUF
+ * bytes to a pipe is not atomic), so lines of parallel subtasks never
+ * interleave inside a line; every line carries the row kind (JSON "op"
  * field, CSV first column), as Flink's print connector shows it, unless
  * conf->no_kind (an append-only file written by SQL's filesystem connector).
  *
@@ -66,6 +67,7 @@ static sl_err sink_open(slop *op, slopctx *ctx) {
 static void write_out(sinkop *s) {
     const char *p = s->out.data;
     size_t n = s->out.len;
+    pthread_mutex_lock(&s->conf->mu);
     while (n > 0) {
         ssize_t k = write(s->fd, p, n);
         if (k < 0 && errno == EINTR) {
@@ -83,6 +85,7 @@ static void write_out(sinkop *s) {
         p += k;
         n -= (size_t)k;
     }
+    pthread_mutex_unlock(&s->conf->mu);
     slbuf_reset(&s->out);
 }
 

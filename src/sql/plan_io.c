@@ -5,7 +5,7 @@
  * whether the sink takes a changelog with updates).
  *
  * Connectors: 'filesystem' / 'file' (path, format json|csv), 'stdin',
- * 'datagen' (source), 'print' / 'stdout' and 'blackhole' (sinks).
+ * 'datagen' and 'nexmark' (sources), 'print' / 'stdout' and 'blackhole' (sinks).
  */
 #include <stdio.h>
 #include <strings.h>
@@ -13,7 +13,14 @@
 #include "connectors/connectors.h"
 #include "sql/sql_int.h"
 
-typedef enum conn_kind { CONN_FILE = 1, CONN_STDIN, CONN_DATAGEN, CONN_PRINT, CONN_BLACKHOLE } conn_kind;
+typedef enum conn_kind {
+    CONN_FILE = 1,
+    CONN_STDIN,
+    CONN_DATAGEN,
+    CONN_NEXMARK,
+    CONN_PRINT,
+    CONN_BLACKHOLE
+} conn_kind;
 
 static const char *opt(const slstmt *t, const char *key) {
     for (int i = 0; i < t->n_opts; i++) {
@@ -67,9 +74,9 @@ static sl_err connector(slplan *p, const slstmt *t, conn_kind *out) {
     static const struct {
         const char *name;
         conn_kind kind;
-    } conns[] = {{"filesystem", CONN_FILE}, {"file", CONN_FILE},     {"stdin", CONN_STDIN},
-                 {"datagen", CONN_DATAGEN}, {"print", CONN_PRINT},   {"stdout", CONN_PRINT},
-                 {"blackhole", CONN_BLACKHOLE}};
+    } conns[] = {{"filesystem", CONN_FILE},   {"file", CONN_FILE},   {"stdin", CONN_STDIN},
+                 {"datagen", CONN_DATAGEN},   {"nexmark", CONN_NEXMARK}, {"print", CONN_PRINT},
+                 {"stdout", CONN_PRINT},      {"blackhole", CONN_BLACKHOLE}};
     for (size_t i = 0; i < SL_ARRAY_LEN(conns); i++) {
         if (strcasecmp(c, conns[i].name) == 0) {
             *out = conns[i].kind;
@@ -77,15 +84,15 @@ static sl_err connector(slplan *p, const slstmt *t, conn_kind *out) {
         }
     }
     if (strcasecmp(c, "kafka") == 0 || strcasecmp(c, "upsert-kafka") == 0 ||
-        strcasecmp(c, "jdbc") == 0 || strcasecmp(c, "nexmark") == 0) {
+        strcasecmp(c, "jdbc") == 0) {
         return slplan_err(p, opt_pos(t, "connector"), SL_ERR_UNSUPPORTED,
                           "table '%s': connector '%s' is not built yet (built: filesystem, stdin, "
-                          "datagen, print, blackhole)",
+                          "datagen, nexmark, print, blackhole)",
                           t->name, c);
     }
     return slplan_err(p, opt_pos(t, "connector"), SL_ERR_ARG,
                       "table '%s': unknown connector '%s' (known: filesystem, file, stdin, "
-                      "datagen, print, stdout, blackhole)",
+                      "datagen, nexmark, print, stdout, blackhole)",
                       t->name, c);
 }
 
@@ -151,6 +158,90 @@ static bool is_proctime_call(const slx *x) {
     return x->kind == SLX_CALL && strcmp(x->text, "PROCTIME") == 0 && x->n_kids == 0;
 }
 
+/* Position of the declared column `name` (for messages). */
+static slpos col_pos(const slstmt *t, const char *name) {
+    for (int i = 0; i < t->n_cols; i++) {
+        if (strcasecmp(t->cols[i].name, name) == 0) {
+            return t->cols[i].pos;
+        }
+    }
+    return t->pos;
+}
+
+/* A 'nexmark' table: generator options under Flink's keys (plus nexmark.*),
+ * the declared columns checked against the generated ones. */
+static sl_err add_nexmark(slplan *p, const slstmt *t, const sl_schema *phys, sl_stream **out) {
+    static const char *const nx_opts[] = {
+        "connector", "nexmark.*", "events.num", "first-event.rate", "next-event.rate",
+        "rate.limited", "person.proportion", "auction.proportion", "bid.proportion",
+        "bid.hot-ratio.auctions", "bid.hot-ratio.bidders", "auction.hot-ratio.sellers",
+        "person.avg-size", "auction.avg-size", "bid.avg-size", NULL};
+    sl_err err = check_opts(p, t, "nexmark", nx_opts);
+    if (err) {
+        return err;
+    }
+    if (!opt(t, "nexmark.table")) {
+        return slplan_err(p, t->pos, SL_ERR_ARG,
+                          "table '%s' needs a 'nexmark.table' option ('person', 'auction', 'bid' "
+                          "or 'all')",
+                          t->name);
+    }
+    slnexmark_conf *c = slnexmark_conf_new();
+    /* first-event.rate before next-event.rate, which must equal it */
+    const char *rate = opt(t, "first-event.rate");
+    if (rate && (err = slnexmark_conf_set(c, "first-event.rate", rate))) {
+        err = slplan_err_at(p, opt_pos(t, "first-event.rate"), err);
+        goto fail;
+    }
+    for (int i = 0; i < t->n_opts; i++) {
+        const char *k = t->opts[i].key;
+        if (strcasecmp(k, "connector") == 0 || strcasecmp(k, "first-event.rate") == 0) {
+            continue;
+        }
+        if ((err = slnexmark_conf_set(c, k, t->opts[i].value))) {
+            err = slplan_err_at(p, t->opts[i].pos, err);
+            goto fail;
+        }
+    }
+    sl_schema *full = slnexmark_table_schema(c->table);
+    for (int j = 0; j < phys->n && !err; j++) {
+        const char *name = sl_schema_name(phys, j);
+        int k = sl_schema_find(full, name);
+        if (k < 0) {
+            slbuf d = {0};
+            slschema_describe(full, &d);
+            err = slplan_err(p, col_pos(t, name), SL_ERR_ARG,
+                             "table '%s': column '%s' is not generated by the nexmark %s table "
+                             "(its columns: %s)",
+                             t->name, name, slnexmark_table_name(c->table), slbuf_cstr(&d));
+            slbuf_free(&d);
+        } else if (sl_schema_type(phys, j) != sl_schema_type(full, k)) {
+            err = slplan_err(p, col_pos(t, name), SL_ERR_TYPE,
+                             "table '%s': column '%s' is declared %s, but the nexmark %s table "
+                             "generates it as %s",
+                             t->name, name, sl_type_name(sl_schema_type(phys, j)),
+                             slnexmark_table_name(c->table), sl_type_name(sl_schema_type(full, k)));
+        }
+    }
+    slschema_unref(full);
+    if (err) {
+        goto fail;
+    }
+    if ((err = slnexmark_conf_prepare(c, phys))) {
+        err = slplan_err_at(p, t->pos, err);
+        goto fail;
+    }
+    *out = sljob_add_source(p->job, "nexmark", slnexmark_source_new, c, slnexmark_conf_free, phys);
+    /* The generator splits its events between subtasks (blocks of 50 events
+     * round robin): it runs at the job's parallelism, unlike the other
+     * sources. */
+    p->job->g.nodes[(*out)->node]->parallelism = 0;
+    return SL_OK;
+fail:
+    slnexmark_conf_free(c);
+    return err;
+}
+
 static sl_err add_source(slplan *p, const slstmt *t, const sl_schema *phys, sl_stream **out) {
     conn_kind kind;
     sl_err err = connector(p, t, &kind);
@@ -214,6 +305,11 @@ static sl_err add_source(slplan *p, const slstmt *t, const sl_schema *phys, sl_s
             return slplan_err_at(p, t->pos, err);
         }
         snprintf(name, sizeof name, "Source: %s (datagen)", t->name);
+    } else if (kind == CONN_NEXMARK) {
+        if ((err = add_nexmark(p, t, phys, out))) {
+            return err;
+        }
+        snprintf(name, sizeof name, "Source: %s (nexmark %s)", t->name, opt(t, "nexmark.table"));
     } else {
         return slplan_err(p, opt_pos(t, "connector"), SL_ERR_ARG,
                           "table '%s': connector '%s' can only be written to, not read", t->name,
@@ -358,7 +454,7 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
     if (err) {
         return err;
     }
-    if (kind == CONN_DATAGEN || kind == CONN_STDIN) {
+    if (kind == CONN_DATAGEN || kind == CONN_NEXMARK || kind == CONN_STDIN) {
         return slplan_err(p, ins->name_pos, SL_ERR_ARG,
                           "table '%s' (connector '%s') can only be read, not written", t->name,
                           opt(t, "connector"));

@@ -63,7 +63,7 @@ expect "run with two files: exit 2" 2 "unexpected argument 'b.sql'" -- run a.sql
 expect "--set without a value: exit 2" 2 '--set needs KEY=VALUE' -- run --set
 expect "--set without '=': exit 2" 2 "expected KEY=VALUE, got 'parallelism'" -- run --set parallelism examples/fraud.sql
 expect "--checkpoint-dir (not built): exit 2" 2 'checkpoints are not built yet' -- run --checkpoint-dir /tmp/ck examples/fraud.sql
-expect "sluice gen (not built): exit 2" 2 "'gen' is not built yet" -- gen
+expect "sluice gen without a generator: usage, exit 2" 2 "usage: sluice gen nexmark" -- gen
 
 # ---- files and SQL errors ----
 expect "missing job file: exit 4" 4 "cannot read '$tmp/nope.sql'" -- run "$tmp/nope.sql"

@@ -1,0 +1,2 @@
+CREATE TABLE bid (auction BIGINT, price DOUBLE) WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid');
+SELECT * FROM bid;

@@ -1,0 +1,3 @@
+CREATE TABLE bid (auction BIGINT) WITH ('connector' = 'nexmark', 'nexmark.table' = 'bid',
+    'events.num' = 'many');
+SELECT * FROM bid;
