@@ -1203,3 +1203,63 @@ void slaggs_drop_ns(slaggs *g, const slaggs_store *st, uint64_t ns) {
         slkv_drop_ns(st->distinct, ns);
     }
 }
+
+/* ---- aggregate lists of operator arguments ---- */
+
+sl_agg *slagg_list_copy(const sl_agg *aggs, int n) {
+    sl_agg *c = slmem_calloc(n ? (size_t)n : 1, sizeof *c);
+    slbuf name = {0};
+    for (int i = 0; i < n; i++) {
+        c[i].kind = aggs[i].kind;
+        c[i].column = aggs[i].column ? slmem_strdup(aggs[i].column) : NULL;
+        if (aggs[i].as) {
+            c[i].as = slmem_strdup(aggs[i].as);
+        } else {
+            slbuf_reset(&name);
+            const sl_udaf *u = aggs[i].udaf;
+            slbuf_puts(&name, aggs[i].kind == SL_AGG_UDAF && u && u->name
+                                  ? u->name : slagg_kind_name(aggs[i].kind));
+            if (aggs[i].column) {
+                slbuf_putc(&name, '_');
+                slbuf_puts(&name, aggs[i].column);
+            }
+            c[i].as = slmem_strdup(slbuf_cstr(&name));
+        }
+        if (aggs[i].udaf) {
+            sl_udaf *u = slmem_memdup(aggs[i].udaf, sizeof *u);
+            u->name = u->name ? slmem_strdup(u->name) : NULL;
+            c[i].udaf = u;
+        }
+    }
+    slbuf_free(&name);
+    return c;
+}
+
+void slagg_list_free(sl_agg *aggs, int n) {
+    if (!aggs) {
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        slmem_free((char *)aggs[i].column);
+        slmem_free((char *)aggs[i].as);
+        if (aggs[i].udaf) {
+            slmem_free((char *)aggs[i].udaf->name);
+            slmem_free((sl_udaf *)aggs[i].udaf);
+        }
+    }
+    slmem_free(aggs);
+}
+
+bool slagg_can_retract(sl_agg_kind kind, const sl_udaf *udaf) {
+    switch (kind) {
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+    case SL_AGG_FIRST_VALUE:
+    case SL_AGG_LAST_VALUE:
+        return false;
+    case SL_AGG_UDAF:
+        return udaf && udaf->retract;
+    default:
+        return true;
+    }
+}

@@ -134,6 +134,16 @@ void slaggs_clear_key(slaggs *g, const slaggs_store *st, uint64_t ns, const slag
 /* Drop the variable-size entries of every key in namespace ns. */
 void slaggs_drop_ns(slaggs *g, const slaggs_store *st, uint64_t ns);
 
+/* An owned copy of aggs[0..n) for an operator's argument: column, output
+ * name and UDAF copied; a missing output name becomes "<kind>_<column>"
+ * ("count", "sum_v", "<udaf name>_v"). Free with slagg_list_free. */
+sl_agg *slagg_list_copy(const sl_agg *aggs, int n);
+void slagg_list_free(sl_agg *aggs, int n);
+/* Whether an aggregate can take a row back out (slaggs_retract really
+ * removes it): false for MIN, MAX, FIRST_VALUE, LAST_VALUE and UDAFs without
+ * retract. */
+bool slagg_can_retract(sl_agg_kind kind, const sl_udaf *udaf);
+
 /* The output type of aggregate `kind` over an input of type `in`. */
 sl_type slagg_out_type(sl_agg_kind kind, sl_type in, const sl_udaf *udaf);
 /* "count", "sum", ... (lower case). */

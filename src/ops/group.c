@@ -38,52 +38,31 @@
 
 /* ---- argument ---- */
 
-static void default_name(const sl_agg *a, slbuf *b) {
-    slbuf_reset(b);
-    if (a->kind == SL_AGG_UDAF && a->udaf && a->udaf->name) {
-        slbuf_puts(b, a->udaf->name);
-    } else {
-        slbuf_puts(b, slagg_kind_name(a->kind));
-    }
-    if (a->column) {
-        slbuf_putc(b, '_');
-        slbuf_puts(b, a->column);
-    }
-}
-
 /* Refuse aggregates that cannot take back a row when the input has -U/-D. */
 static sl_err check_retractable(const slaggs *g, const sl_agg *aggs) {
     for (int i = 0; i < g->n; i++) {
         const slagg_col *a = &g->a[i];
         const char *col = aggs[i].column ? aggs[i].column : "*";
-        switch (a->kind) {
-        case SL_AGG_MIN:
-        case SL_AGG_MAX:
-        case SL_AGG_FIRST_VALUE:
-        case SL_AGG_LAST_VALUE: {
-            char name[32];
-            const char *lower = slagg_kind_name(a->kind);
-            size_t n = 0;
-            for (; lower[n] && n + 1 < sizeof name; n++) {
-                char ch = lower[n];
-                name[n] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-            }
-            name[n] = '\0';
+        if (slagg_can_retract(a->kind, a->udaf)) {
+            continue;
+        }
+        if (a->kind == SL_AGG_UDAF) {
             return slerr_set(SL_ERR_UNSUPPORTED,
-                             "%s(%s) over an updating input is not supported: it cannot "
-                             "retract a row (the input has -U/-D rows)",
-                             name, col);
+                             "UDAF %s(%s) over an updating input needs a retract function",
+                             a->udaf->name ? a->udaf->name : "?", col);
         }
-        case SL_AGG_UDAF:
-            if (!a->udaf->retract) {
-                return slerr_set(SL_ERR_UNSUPPORTED,
-                                 "UDAF %s(%s) over an updating input needs a retract function",
-                                 a->udaf->name ? a->udaf->name : "?", col);
-            }
-            break;
-        default:
-            break;
+        char name[32];
+        const char *lower = slagg_kind_name(a->kind);
+        size_t n = 0;
+        for (; lower[n] && n + 1 < sizeof name; n++) {
+            char ch = lower[n];
+            name[n] = (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
         }
+        name[n] = '\0';
+        return slerr_set(SL_ERR_UNSUPPORTED,
+                         "%s(%s) over an updating input is not supported: it cannot "
+                         "retract a row (the input has -U/-D rows)",
+                         name, col);
     }
     return SL_OK;
 }
@@ -92,7 +71,6 @@ sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *
                        bool updating_input, slgroup_arg **out) {
     *out = NULL;
     slaggs g;
-    slbuf name = {0};
     slgroup_arg *a = NULL;
     sl_err err = slaggs_init(&g, in, aggs, n);
     if (err) {
@@ -117,22 +95,7 @@ sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *
     a->key = *key;
     a->updating_input = updating_input;
     a->n_aggs = n;
-    a->aggs = slmem_calloc(n ? (size_t)n : 1, sizeof(sl_agg));
-    for (int i = 0; i < n; i++) {
-        a->aggs[i].kind = aggs[i].kind;
-        a->aggs[i].column = aggs[i].column ? slmem_strdup(aggs[i].column) : NULL;
-        if (aggs[i].as) {
-            a->aggs[i].as = slmem_strdup(aggs[i].as);
-        } else {
-            default_name(&aggs[i], &name);
-            a->aggs[i].as = slmem_strdup(slbuf_cstr(&name));
-        }
-        if (aggs[i].udaf) {
-            sl_udaf *u = slmem_memdup(aggs[i].udaf, sizeof(*u));
-            u->name = u->name ? slmem_strdup(u->name) : NULL;
-            a->aggs[i].udaf = u;
-        }
-    }
+    a->aggs = slagg_list_copy(aggs, n);
     sl_schema *s;
     if ((err = sl_schema_new(&s))) {
         goto out;
@@ -150,7 +113,6 @@ sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *
     }
 out:
     slaggs_free(&g);
-    slbuf_free(&name);
     if (err) {
         slgroup_arg_free(a);
     } else {
@@ -164,15 +126,7 @@ void slgroup_arg_free(void *arg) {
     if (!a) {
         return;
     }
-    for (int i = 0; i < a->n_aggs; i++) {
-        slmem_free((char *)a->aggs[i].column);
-        slmem_free((char *)a->aggs[i].as);
-        if (a->aggs[i].udaf) {
-            slmem_free((char *)a->aggs[i].udaf->name);
-            slmem_free((sl_udaf *)a->aggs[i].udaf);
-        }
-    }
-    slmem_free(a->aggs);
+    slagg_list_free(a->aggs, a->n_aggs);
     if (a->in) {
         slschema_unref(a->in);
     }

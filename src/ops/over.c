@@ -113,40 +113,12 @@ static int64_t add_sat(int64_t a, int64_t b) {
     return r;
 }
 
-static bool can_retract(const sl_agg *s) {
-    switch (s->kind) {
-    case SL_AGG_MIN:
-    case SL_AGG_MAX:
-    case SL_AGG_FIRST_VALUE:
-    case SL_AGG_LAST_VALUE:
-        return false;
-    case SL_AGG_UDAF:
-        return s->udaf && s->udaf->retract;
-    default:
-        return true;
-    }
-}
-
 /* ---- argument ---- */
-
-static void default_name(const sl_agg *a, slbuf *b) {
-    slbuf_reset(b);
-    if (a->kind == SL_AGG_UDAF && a->udaf && a->udaf->name) {
-        slbuf_puts(b, a->udaf->name);
-    } else {
-        slbuf_puts(b, slagg_kind_name(a->kind));
-    }
-    if (a->column) {
-        slbuf_putc(b, '_');
-        slbuf_puts(b, a->column);
-    }
-}
 
 sl_err slover_arg_new(const sl_schema *in, const slkeyspec *partition, bool rows, int64_t preceding,
                       bool proctime, const sl_agg *aggs, int n, slover_arg **out) {
     *out = NULL;
     slaggs g;
-    slbuf name = {0};
     slover_arg *a = NULL;
     sl_err err = slaggs_init(&g, in, aggs, n);
     if (err) {
@@ -176,22 +148,7 @@ sl_err slover_arg_new(const sl_schema *in, const slkeyspec *partition, bool rows
     a->preceding = preceding;
     a->proctime = proctime;
     a->n_aggs = n;
-    a->aggs = slmem_calloc(n ? (size_t)n : 1, sizeof(sl_agg));
-    for (int i = 0; i < n; i++) {
-        a->aggs[i].kind = aggs[i].kind;
-        a->aggs[i].column = aggs[i].column ? slmem_strdup(aggs[i].column) : NULL;
-        if (aggs[i].as) {
-            a->aggs[i].as = slmem_strdup(aggs[i].as);
-        } else {
-            default_name(&aggs[i], &name);
-            a->aggs[i].as = slmem_strdup(slbuf_cstr(&name));
-        }
-        if (aggs[i].udaf) {
-            sl_udaf *u = slmem_memdup(aggs[i].udaf, sizeof(*u));
-            u->name = u->name ? slmem_strdup(u->name) : NULL;
-            a->aggs[i].udaf = u;
-        }
-    }
+    a->aggs = slagg_list_copy(aggs, n);
     a->out = slschema_copy(in);
     for (int i = 0; i < n && !err; i++) {
         err = sl_schema_add(a->out, a->aggs[i].as, g.a[i].out_type);
@@ -201,7 +158,6 @@ sl_err slover_arg_new(const sl_schema *in, const slkeyspec *partition, bool rows
     }
 out:
     slaggs_free(&g);
-    slbuf_free(&name);
     if (err) {
         slover_arg_free(a);
     } else {
@@ -215,15 +171,7 @@ void slover_arg_free(void *arg) {
     if (!a) {
         return;
     }
-    for (int i = 0; i < a->n_aggs; i++) {
-        slmem_free((char *)a->aggs[i].column);
-        slmem_free((char *)a->aggs[i].as);
-        if (a->aggs[i].udaf) {
-            slmem_free((char *)a->aggs[i].udaf->name);
-            slmem_free((sl_udaf *)a->aggs[i].udaf);
-        }
-    }
-    slmem_free(a->aggs);
+    slagg_list_free(a->aggs, a->n_aggs);
     slschema_unref(a->in);
     slschema_unref(a->out);
     slmem_free(a);
@@ -826,7 +774,7 @@ slop *slover_new(void *arg, int subtask) {
     int n_inc = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < n; i++) {
-            bool inc = !w->bounded || can_retract(&a->aggs[i]);
+            bool inc = !w->bounded || slagg_can_retract(a->aggs[i].kind, a->aggs[i].udaf);
             if (inc == (pass == 0)) {
                 orig[n_inc] = i;
                 split[n_inc++] = a->aggs[i];

@@ -144,24 +144,10 @@ static sl_err check_spec(const sl_window_spec *s, const slaggs *g) {
     return SL_OK;
 }
 
-static void default_name(const sl_agg *a, slbuf *b) {
-    slbuf_reset(b);
-    if (a->kind == SL_AGG_UDAF && a->udaf && a->udaf->name) {
-        slbuf_puts(b, a->udaf->name);
-    } else {
-        slbuf_puts(b, slagg_kind_name(a->kind));
-    }
-    if (a->column) {
-        slbuf_putc(b, '_');
-        slbuf_puts(b, a->column);
-    }
-}
-
 sl_err slwindow_arg_new(const sl_schema *in, const slkeyspec *key, const sl_window_spec *spec,
                         const sl_agg *aggs, int n, slwindow_arg **out) {
     *out = NULL;
     slaggs g;
-    slbuf name = {0};
     slwindow_arg *a = NULL;
     sl_err err = slaggs_init(&g, in, aggs, n);
     if (err) {
@@ -186,22 +172,7 @@ sl_err slwindow_arg_new(const sl_schema *in, const slkeyspec *key, const sl_wind
     a->key = *key;
     a->spec = *spec;
     a->n_aggs = n;
-    a->aggs = slmem_calloc(n ? (size_t)n : 1, sizeof(sl_agg));
-    for (int i = 0; i < n; i++) {
-        a->aggs[i].kind = aggs[i].kind;
-        a->aggs[i].column = aggs[i].column ? slmem_strdup(aggs[i].column) : NULL;
-        if (aggs[i].as) {
-            a->aggs[i].as = slmem_strdup(aggs[i].as);
-        } else {
-            default_name(&aggs[i], &name);
-            a->aggs[i].as = slmem_strdup(slbuf_cstr(&name));
-        }
-        if (aggs[i].udaf) {
-            sl_udaf *u = slmem_memdup(aggs[i].udaf, sizeof(*u));
-            u->name = u->name ? slmem_strdup(u->name) : NULL;
-            a->aggs[i].udaf = u;
-        }
-    }
+    a->aggs = slagg_list_copy(aggs, n);
     sl_schema *s;
     if ((err = sl_schema_new(&s))) {
         goto out;
@@ -225,7 +196,6 @@ sl_err slwindow_arg_new(const sl_schema *in, const slkeyspec *key, const sl_wind
     }
 out:
     slaggs_free(&g);
-    slbuf_free(&name);
     if (err) {
         slwindow_arg_free(a);
     } else {
@@ -238,15 +208,7 @@ void slwindow_arg_free(slwindow_arg *a) {
     if (!a) {
         return;
     }
-    for (int i = 0; i < a->n_aggs; i++) {
-        slmem_free((char *)a->aggs[i].column);
-        slmem_free((char *)a->aggs[i].as);
-        if (a->aggs[i].udaf) {
-            slmem_free((char *)a->aggs[i].udaf->name);
-            slmem_free((sl_udaf *)a->aggs[i].udaf);
-        }
-    }
-    slmem_free(a->aggs);
+    slagg_list_free(a->aggs, a->n_aggs);
     if (a->in) {
         slschema_unref(a->in);
     }
