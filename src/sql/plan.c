@@ -591,25 +591,12 @@ sl_err slplan_select(slplan *p, const slselect *sel, slrel *out) {
         if ((err = slplan_materialize_windows(p, &r, sel->pos))) {
             return err;
         }
-        slbind b = {.p = p, .r = &r, .clause = "WHERE"};
-        slexpr *where = NULL;
-        if (sel->where && (err = slbind_expr(&b, sel->where, &where))) {
+        slexpr *where;
+        if ((err = slplan_bind_where(p, sel, &r, &where))) {
             return err;
         }
-        if (where && slexpr_type(where) != SL_BOOLEAN) {
-            slexpr_free(where);
-            return slplan_err(p, sel->where->pos, SL_ERR_TYPE, "WHERE needs a BOOLEAN condition");
-        }
-        b.clause = "SELECT";
-        slexpr **proj;
-        const char **names;
-        int n;
-        if ((err = bind_items(&b, sel, &proj, &names, &n))) {
-            slexpr_free(where);
-            return err;
-        }
-        err = slplan_calc(p, &r, where, proj, names, NULL, n, out);
-        slmem_free(proj);
+        slbind b = {.p = p, .r = &r, .clause = "SELECT"};
+        err = slplan_project_items(p, &b, sel, where, out);
     }
     if (err) {
         return err;

@@ -162,7 +162,7 @@ static sl_err pre_run(slplan *p, const slrel *in, slexpr *where, prestep *ps, sl
     return err;
 }
 
-static sl_err bind_where(slplan *p, const slselect *sel, const slrel *r, slexpr **where) {
+sl_err slplan_bind_where(slplan *p, const slselect *sel, const slrel *r, slexpr **where) {
     *where = NULL;
     if (!sel->where) {
         return SL_OK;
@@ -350,7 +350,7 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
         in.n -= 3; /* the virtual window columns are not in the stream */
         in.win = false;
     }
-    if ((err = bind_where(p, sel, r, &where))) {
+    if ((err = slplan_bind_where(p, sel, r, &where))) {
         goto out;
     }
     slbind b = {.p = p, .r = &in, .clause = "GROUP BY"};
@@ -661,7 +661,7 @@ sl_err slplan_over(slplan *p, const slselect *sel, slrel *r, slrel *out) {
             goto out;
         }
     }
-    if ((err = bind_where(p, sel, r, &where))) {
+    if ((err = slplan_bind_where(p, sel, r, &where))) {
         goto out;
     }
     /* Pre-step: the input's columns, the partition keys, the arguments. */

@@ -44,7 +44,7 @@ slcat_entry *slcat_find(slsql *s, const char *name) {
     return NULL;
 }
 
-const char *slsql_opt_get(const slsql *s, const char *key) {
+static const char *opt_get(const slsql *s, const char *key) {
     for (int i = 0; i < s->n_opts; i++) {
         if (strcmp(s->opts[i].key, key) == 0) {
             return s->opts[i].value;
@@ -189,13 +189,13 @@ static void planner_opts(slplan *p) {
     const char *v;
     p->allowed_lateness_us = 0;
     p->early_fire_ms = 0;
-    if ((v = slsql_opt_get(p->sess, "table.exec.emit.allow-lateness"))) {
+    if ((v = opt_get(p->sess, "table.exec.emit.allow-lateness"))) {
         sl_parse_duration(v, &p->allowed_lateness_us);
     }
-    v = slsql_opt_get(p->sess, "table.exec.emit.early-fire.enabled");
+    v = opt_get(p->sess, "table.exec.emit.early-fire.enabled");
     if (v && strcasecmp(v, "true") == 0) {
         int64_t us = 0;
-        if ((v = slsql_opt_get(p->sess, "table.exec.emit.early-fire.delay"))) {
+        if ((v = opt_get(p->sess, "table.exec.emit.early-fire.delay"))) {
             sl_parse_duration(v, &us);
         }
         p->early_fire_ms = us > 0 ? (us + 999) / 1000 : 1;
@@ -434,18 +434,4 @@ sl_err slsql_exec(slsql *s, const char *text, size_t len, const char *file, slsq
     *job = p.job;
     plan_free(&p);
     return err;
-}
-
-sl_err slsql_explain(slsql *s, const char *text, size_t len, const char *file, slbuf *out) {
-    sl_job *job;
-    sl_err err = slsql_exec(s, text, len, file, SLSQL_PRINT_SELECTS, NULL, &job, out);
-    if (err) {
-        return err;
-    }
-    if (!job) {
-        return slerr_set(SL_ERR_ARG, "%s: no INSERT INTO or SELECT statement to explain", file);
-    }
-    slgraph_explain(&job->g, out);
-    sl_job_free(job);
-    return SL_OK;
 }

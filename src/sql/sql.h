@@ -44,8 +44,4 @@ typedef struct slsql_collect {
 sl_err slsql_exec(slsql *s, const char *text, size_t len, const char *file, slsql_sinkmode mode,
                   const slsql_collect *collect, sl_job **job, slbuf *info);
 
-/* Plan the script like slsql_exec and describe the job graph (EXPLAIN):
- * operators, parallelism, chains and exchanges. */
-sl_err slsql_explain(slsql *s, const char *text, size_t len, const char *file, slbuf *out);
-
 #endif /* SL_SQL_H */

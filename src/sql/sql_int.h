@@ -46,8 +46,6 @@ struct slsql {
 };
 
 slcat_entry *slcat_find(slsql *s, const char *name);
-/* Value of a SET option, or NULL. */
-const char *slsql_opt_get(const slsql *s, const char *key);
 
 /* ---- planning ---- */
 
@@ -152,6 +150,9 @@ void slrel_init(slplan *p, slrel *r, sl_stream *s, const char *qual);
  * bare column projections. */
 sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, const char **names,
                    const bool *hidden, int n, slrel *out);
+/* Bind sel's WHERE over r (NULL when there is none); a non-BOOLEAN
+ * condition is an error at its position. */
+sl_err slplan_bind_where(slplan *p, const slselect *sel, const slrel *r, slexpr **where);
 /* Bind the select list of sel over b's scope and add the calc that
  * computes it (with `where`, taken, as its filter). */
 sl_err slplan_project_items(slplan *p, slbind *b, const slselect *sel, slexpr *where,
