@@ -95,6 +95,37 @@ typedef struct slop_vt {
     /* Every input ended (after watermark(SL_TIME_MAX)): emit what is left. */
     void (*end)(slop *op);
     void (*free)(slop *op);
+
+    /* ---- checkpoints (DESIGN.md section 6) ----
+     * Every piece of an operator's state is either keyed state in c->state
+     * (snapshotted by the state backend, split by key group on a rescaled
+     * restore) or operator state written by `snapshot` below. Keyed state an
+     * operator keeps in memory for speed (timers, sets of open windows) is
+     * written into state tables by `snapshot` (timers: sltimers_save) and
+     * rebuilt from them by `restore`. All three hooks run on the operator's
+     * worker thread, between elements, and may be NULL.
+     *
+     * snapshot: the barrier of checkpoint `id` arrived on every input and
+     * every element before it has been processed. Put keyed in-memory state
+     * into c->state tables; append non-keyed operator state (a sink's
+     * pre-committed files, a watermark assigner's maximum time) to `opstate`.
+     * A sink pre-commits here (closes what it wrote since the last
+     * checkpoint). Must not emit. An error fails the checkpoint, not the job.
+     * NULL: nothing outside c->state. */
+    sl_err (*snapshot)(slop *op, int64_t id, slbuf *opstate);
+    /* restore: after open(), when the job resumes from a checkpoint: c->state
+     * already holds this subtask's key groups of the restored keyed state.
+     * `opstate[0..n)` are the blobs every subtask of this operator appended
+     * in that checkpoint, in subtask order (n is the old parallelism, which
+     * may differ from c->parallelism): the operator takes its share (say
+     * blobs j with j % parallelism == subtask). Rebuild in-memory structures
+     * from the state tables. An error fails the job. */
+    sl_err (*restore)(slop *op, const slbuf *opstate, int n);
+    /* checkpoint_done: checkpoint `id` is complete (its metadata file was
+     * renamed into place). A sink publishes what it pre-committed for `id`
+     * and earlier checkpoints; idempotent (it is also how pending commits
+     * found at restore are finished). */
+    void (*checkpoint_done)(slop *op, int64_t id);
 } slop_vt;
 
 struct slop {
@@ -123,6 +154,18 @@ typedef struct slsource_vt {
      * input goes to slsource_dead_letter. May return with b partly filled. */
     slsrc_status (*read)(slsource *s, slbatch *b);
     void (*free)(slsource *s);
+    /* ---- checkpoints: positions (a file's byte offset and line, Kafka
+     * partition offsets), as the op hooks above. snapshot appends the
+     * position after the last row `read` returned to `pos` (the runtime
+     * injects the barrier right after); restore runs after open and before
+     * the first read with every old subtask's positions (n blobs); the source
+     * takes the ones of the splits it now reads. checkpoint_done: the
+     * checkpoint is complete (Kafka: commit offsets to the group). NULL
+     * snapshot: the source cannot rewind, and a job with checkpoints refuses
+     * it at start with a message naming it. */
+    sl_err (*snapshot)(slsource *s, int64_t id, slbuf *pos);
+    sl_err (*restore)(slsource *s, const slbuf *pos, int n);
+    void (*checkpoint_done)(slsource *s, int64_t id);
 } slsource_vt;
 
 struct slsource {

@@ -54,4 +54,22 @@ void sltimers_visit(sltimers *t, sltimer_fn cb, void *user);
 /* Bytes held (approximate). */
 uint64_t sltimers_bytes(const sltimers *t);
 
+/* ---- timers in keyed state (timers_state.c), for checkpoints ----
+ * Timers live in memory while a job runs; an operator that owns an sltimers
+ * writes them into a state table when a checkpoint is taken and reads them
+ * back when it is restored, so the state backend's snapshot covers them and
+ * a rescaled restore hands each timer to the subtask owning its key group
+ * (the table entry carries the timer key's hash).
+ *
+ * The table must be a fixed-size table of SLTIMERS_STATE_VAL bytes, used for
+ * nothing else. */
+#define SLTIMERS_STATE_VAL 16
+struct slkv;
+/* Replace the table's contents with every pending timer of t. */
+void sltimers_save(sltimers *t, struct slkv *table);
+/* Set every timer found in the table (t is normally empty), in the order
+ * they were saved within each domain; the table is left unchanged. Returns
+ * the number of timers set. */
+uint64_t sltimers_load(sltimers *t, struct slkv *table);
+
 #endif /* SL_TIMERS_H */
