@@ -178,6 +178,9 @@ static slsrc_status file_read(slsource *s, slbatch *b) {
             }
         } else if (!f->eof) {
             f->scan = f->len;
+            if (b->n > n0) {
+                break; /* hand on what is decoded before a read that may block (a pipe) */
+            }
             if (fill(f) != SL_OK) {
                 return SLSRC_ERROR;
             }

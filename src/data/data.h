@@ -103,6 +103,19 @@ void slbatch_compact(slbatch *b, const uint8_t *keep);
 /* Bytes held by the batch (for memory accounting). */
 size_t slbatch_bytes(const slbatch *b);
 
+/* ---- row codec (rowcodec.c) ----
+ * A row's values as plain bytes (for state values, caches and snapshots):
+ * per column a tag byte (0 = NULL, 1 = value) then the value: 8 bytes for
+ * BIGINT, TIMESTAMP and DOUBLE, 1 for BOOLEAN, a u32 length and the bytes
+ * for STRING. Event time and row kind are not included. */
+
+/* Append columns [first, first + n) of row i of b to out. */
+void slrow_encode(slbuf *out, const slbatch *b, uint32_t i, int first, int n);
+/* Decode an encoded row into columns [first, first + n) of row `row` of b
+ * (their types must be the encoded columns' types; strings are copied into
+ * b's arena). Returns the bytes read. */
+size_t slrow_decode(const char *p, slbatch *b, uint32_t row, int first, int n);
+
 /* ---- row views and writers (row.c) ---- */
 
 /* The public sl_row is a (batch, index) view. */

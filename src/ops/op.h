@@ -17,6 +17,8 @@
 #ifndef SL_OP_H
 #define SL_OP_H
 
+#include <stdio.h>
+
 #include "data/data.h"
 #include "state/state.h"
 
@@ -66,7 +68,21 @@ struct slopctx {
     slbatch *dead;       /* owned by the runtime: buffered dead letters */
     bool dead_connected; /* port 1 carries dead letters to a stream */
     sldead_out *dead_out; /* borrowed: the job's dead-letter file (NULL: stderr) */
+    /* Set by slop_fail: the runtime fails the job once the current element
+     * has been processed. */
+    sl_err failed;
+    char fail_msg[512];
 };
+
+/* An operator cannot go on (an external system failed past its retries):
+ * record sl_errmsg() as the reason; the job fails after the current element.
+ * The first failure wins. Thread: the operator's worker. */
+static inline void slop_fail(slopctx *c, sl_err err) {
+    if (!c->failed) {
+        c->failed = err ? err : SL_ERR_RUNTIME;
+        snprintf(c->fail_msg, sizeof c->fail_msg, "%s", sl_errmsg());
+    }
+}
 
 static inline void slop_emit(slopctx *c, int port, slbatch *b) {
     if (b->n == 0) {

@@ -31,6 +31,15 @@ void slplan_same_parallelism(slplan *p, const sl_stream *in) {
     g->nodes[g->n_nodes - 1]->parallelism = g->nodes[in->node]->parallelism;
 }
 
+void slplan_schema_add_unique(sl_schema *schema, const char *name, sl_type t) {
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s", name);
+    for (int k = 1; sl_schema_find(schema, buf) >= 0; k++) {
+        snprintf(buf, sizeof buf, "%s$%d", name, k);
+    }
+    sl_schema_add(schema, buf, t);
+}
+
 void slrel_init(slplan *p, slrel *r, sl_stream *s, const char *qual) {
     memset(r, 0, sizeof *r);
     r->s = s;
@@ -173,14 +182,7 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
                 slschema_unref(schema);
                 return err;
             }
-            /* Duplicate output names are legal SQL (SELECT a, a); the engine's
-             * schemas want unique names, so later ones get a suffix. */
-            char buf[300];
-            snprintf(buf, sizeof buf, "%s", names[i]);
-            for (int k = 1; sl_schema_find(schema, buf) >= 0; k++) {
-                snprintf(buf, sizeof buf, "%s$%d", names[i], k);
-            }
-            sl_schema_add(schema, buf, t);
+            slplan_schema_add_unique(schema, names[i], t);
         }
     }
     slbuf d = {0};
@@ -470,10 +472,19 @@ static sl_err plan_from(slplan *p, const slfrom *f, slrel *out) {
     }
     case SLFROM_WINDOW:
         return plan_window_tvf(p, f, out);
-    case SLFROM_JOIN:
+    case SLFROM_JOIN: {
+        slrel left;
+        sl_err err = plan_from(p, f->left, &left);
+        if (err) {
+            return err;
+        }
+        if (slplan_is_lookup_join(p, f, &left)) {
+            return slplan_lookup_join(p, f, &left, out);
+        }
         return slplan_err(p, f->pos, SL_ERR_UNSUPPORTED,
                           "joins are not supported yet (window, interval, regular, temporal and "
                           "lookup joins are planned)");
+    }
     }
     return slplan_err(p, f->pos, SL_ERR_UNSUPPORTED, "FROM item not supported");
 }

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "connectors/connectors.h"
+#include "connectors/lookup.h"
 #include "sql/sql_int.h"
 
 typedef enum conn_kind {
@@ -19,7 +20,8 @@ typedef enum conn_kind {
     CONN_DATAGEN,
     CONN_NEXMARK,
     CONN_PRINT,
-    CONN_BLACKHOLE
+    CONN_BLACKHOLE,
+    CONN_JDBC
 } conn_kind;
 
 static const char *opt(const slstmt *t, const char *key) {
@@ -76,23 +78,23 @@ static sl_err connector(slplan *p, const slstmt *t, conn_kind *out) {
         conn_kind kind;
     } conns[] = {{"filesystem", CONN_FILE},   {"file", CONN_FILE},   {"stdin", CONN_STDIN},
                  {"datagen", CONN_DATAGEN},   {"nexmark", CONN_NEXMARK}, {"print", CONN_PRINT},
-                 {"stdout", CONN_PRINT},      {"blackhole", CONN_BLACKHOLE}};
+                 {"stdout", CONN_PRINT},      {"blackhole", CONN_BLACKHOLE},
+                 {"jdbc", CONN_JDBC}};
     for (size_t i = 0; i < SL_ARRAY_LEN(conns); i++) {
         if (strcasecmp(c, conns[i].name) == 0) {
             *out = conns[i].kind;
             return SL_OK;
         }
     }
-    if (strcasecmp(c, "kafka") == 0 || strcasecmp(c, "upsert-kafka") == 0 ||
-        strcasecmp(c, "jdbc") == 0) {
+    if (strcasecmp(c, "kafka") == 0 || strcasecmp(c, "upsert-kafka") == 0) {
         return slplan_err(p, opt_pos(t, "connector"), SL_ERR_UNSUPPORTED,
                           "table '%s': connector '%s' is not built yet (built: filesystem, stdin, "
-                          "datagen, nexmark, print, blackhole)",
+                          "datagen, nexmark, print, blackhole, jdbc for lookup joins)",
                           t->name, c);
     }
     return slplan_err(p, opt_pos(t, "connector"), SL_ERR_ARG,
                       "table '%s': unknown connector '%s' (known: filesystem, file, stdin, "
-                      "datagen, nexmark, print, stdout, blackhole)",
+                      "datagen, nexmark, print, stdout, blackhole, jdbc)",
                       t->name, c);
 }
 
@@ -242,6 +244,35 @@ fail:
     return err;
 }
 
+/* The options of a file or stdin table. */
+static sl_err file_opts(slplan *p, const slstmt *t, conn_kind kind, sl_file_options *fo) {
+    static const char *const file_keys[] = {"connector", "path", "format", "csv.field-delimiter",
+                                            "csv.header", "json.*", NULL};
+    static const char *const stdin_keys[] = {"connector", "format", "csv.field-delimiter",
+                                             "csv.header", "json.*", NULL};
+    sl_err err = check_opts(p, t, opt(t, "connector"), kind == CONN_FILE ? file_keys : stdin_keys);
+    if (err) {
+        return err;
+    }
+    fo->path = kind == CONN_STDIN ? "-" : opt(t, "path");
+    if (!fo->path || !*fo->path) {
+        return slplan_err(p, t->pos, SL_ERR_ARG, "table '%s' needs a 'path' option", t->name);
+    }
+    if ((err = format_opt(p, t, true, &fo->format))) {
+        return err;
+    }
+    const char *d = opt(t, "csv.field-delimiter");
+    if (d) {
+        if (strlen(d) != 1 && strcmp(d, "\\t") != 0) {
+            return slplan_err(p, opt_pos(t, "csv.field-delimiter"), SL_ERR_ARG,
+                              "table '%s': 'csv.field-delimiter' must be one character", t->name);
+        }
+        fo->csv_delimiter = strcmp(d, "\\t") == 0 ? '\t' : d[0];
+    }
+    fo->csv_header = opt_bool(opt(t, "csv.header"));
+    return SL_OK;
+}
+
 static sl_err add_source(slplan *p, const slstmt *t, const sl_schema *phys, sl_stream **out) {
     conn_kind kind;
     sl_err err = connector(p, t, &kind);
@@ -250,31 +281,10 @@ static sl_err add_source(slplan *p, const slstmt *t, const sl_schema *phys, sl_s
     }
     char name[512];
     if (kind == CONN_FILE || kind == CONN_STDIN) {
-        static const char *const file_opts[] = {"connector", "path", "format", "csv.field-delimiter",
-                                                "csv.header", "json.*", NULL};
-        static const char *const stdin_opts[] = {"connector", "format", "csv.field-delimiter",
-                                                 "csv.header", "json.*", NULL};
-        if ((err = check_opts(p, t, opt(t, "connector"), kind == CONN_FILE ? file_opts : stdin_opts))) {
-            return err;
-        }
         sl_file_options fo = {0};
-        fo.path = kind == CONN_STDIN ? "-" : opt(t, "path");
-        if (!fo.path || !*fo.path) {
-            return slplan_err(p, t->pos, SL_ERR_ARG, "table '%s' needs a 'path' option", t->name);
-        }
-        if ((err = format_opt(p, t, true, &fo.format))) {
+        if ((err = file_opts(p, t, kind, &fo))) {
             return err;
         }
-        const char *d = opt(t, "csv.field-delimiter");
-        if (d) {
-            if (strlen(d) != 1 && strcmp(d, "\\t") != 0) {
-                return slplan_err(p, opt_pos(t, "csv.field-delimiter"), SL_ERR_ARG,
-                                  "table '%s': 'csv.field-delimiter' must be one character",
-                                  t->name);
-            }
-            fo.csv_delimiter = strcmp(d, "\\t") == 0 ? '\t' : d[0];
-        }
-        fo.csv_header = opt_bool(opt(t, "csv.header"));
         if ((err = sl_job_source_file_opts(p->job, &fo, phys, out))) {
             return slplan_err_at(p, t->pos, err);
         }
@@ -310,6 +320,12 @@ static sl_err add_source(slplan *p, const slstmt *t, const sl_schema *phys, sl_s
             return err;
         }
         snprintf(name, sizeof name, "Source: %s (nexmark %s)", t->name, opt(t, "nexmark.table"));
+    } else if (kind == CONN_JDBC) {
+        return slplan_err(p, opt_pos(t, "connector"), SL_ERR_UNSUPPORTED,
+                          "table '%s': a 'jdbc' table serves lookup joins (JOIN %s FOR "
+                          "SYSTEM_TIME AS OF s.proc_time ON ...); reading it as a stream is not "
+                          "built yet",
+                          t->name, t->name);
     } else {
         return slplan_err(p, opt_pos(t, "connector"), SL_ERR_ARG,
                           "table '%s': connector '%s' can only be written to, not read", t->name,
@@ -441,6 +457,174 @@ out:
     return err;
 }
 
+/* ---- lookup tables ---- */
+
+/* A duration option ("10s", "5 min", ...) in microseconds. */
+static sl_err duration_opt(slplan *p, const slstmt *t, const char *key, int64_t *us) {
+    const char *v = opt(t, key);
+    if (!v) {
+        return SL_OK;
+    }
+    if (sl_parse_duration(v, us) != SL_OK || *us < 0) {
+        return slplan_err(p, opt_pos(t, key), SL_ERR_ARG,
+                          "table '%s': option '%s' = '%s' is not a duration (e.g. '10s', "
+                          "'5 min')",
+                          t->name, key, v);
+    }
+    return SL_OK;
+}
+
+static sl_err count_opt(slplan *p, const slstmt *t, const char *key, int64_t *n) {
+    const char *v = opt(t, key);
+    if (!v) {
+        return SL_OK;
+    }
+    if (!slparse_i64(v, strlen(v), n) || *n < 0) {
+        return slplan_err(p, opt_pos(t, key), SL_ERR_ARG,
+                          "table '%s': option '%s' = '%s' is not a count", t->name, key, v);
+    }
+    return SL_OK;
+}
+
+sl_err slplan_lookup_conf(slplan *p, const slcat_entry *te, sllookup_conf **out) {
+    const slstmt *t = te->def;
+    if (te->view) {
+        return slplan_err(p, t->pos, SL_ERR_UNSUPPORTED,
+                          "'%s' is a view; a lookup join needs a table ('jdbc' or 'filesystem')",
+                          te->name);
+    }
+    conn_kind kind;
+    sl_err err = connector(p, t, &kind);
+    if (err) {
+        return err;
+    }
+    if (kind != CONN_JDBC && kind != CONN_FILE) {
+        return slplan_err(p, opt_pos(t, "connector"), SL_ERR_UNSUPPORTED,
+                          "table '%s': connector '%s' cannot be looked up (lookup joins read "
+                          "'jdbc' and 'filesystem' tables)",
+                          t->name, opt(t, "connector"));
+    }
+    for (int i = 0; i < t->n_cols; i++) {
+        if (t->cols[i].computed) {
+            return slplan_err(p, t->cols[i].pos, SL_ERR_UNSUPPORTED,
+                              "table '%s': a looked-up table cannot have computed columns ('%s')",
+                              t->name, t->cols[i].name);
+        }
+    }
+    sl_schema *phys = NULL;
+    if ((err = physical_schema(p, t, &phys))) {
+        return err;
+    }
+    sllookup_conf *c = NULL;
+    if (kind == CONN_FILE) {
+        sl_file_options fo = {0};
+        if ((err = file_opts(p, t, kind, &fo))) {
+            slschema_unref(phys);
+            return err;
+        }
+        c = sllookup_conf_new(SLLOOKUP_FILE, phys, t->name);
+        c->file = slfile_conf_new(fo.path, fo.format, phys);
+        c->file->csv_header = fo.csv_header;
+        c->file->csv_delim = fo.csv_delimiter ? fo.csv_delimiter : ',';
+        slschema_unref(phys);
+        *out = c;
+        return SL_OK;
+    }
+    static const char *const jdbc_keys[] = {
+        "connector", "url", "table-name", "username", "password", "driver",
+        "lookup.cache", "lookup.partial-cache.max-rows", "lookup.partial-cache.expire-after-write",
+        "lookup.partial-cache.expire-after-access", "lookup.partial-cache.cache-missing-key",
+        "lookup.cache.max-rows", "lookup.cache.ttl", "lookup.cache.caching-missing-key",
+        "lookup.max-retries", NULL};
+    if ((err = check_opts(p, t, "jdbc", jdbc_keys))) {
+        slschema_unref(phys);
+        return err;
+    }
+    const char *url = opt(t, "url");
+    const char *table = opt(t, "table-name");
+    if (!url || !table) {
+        slschema_unref(phys);
+        return slplan_err(p, t->pos, SL_ERR_ARG, "table '%s' needs the '%s' option", t->name,
+                          !url ? "url" : "table-name");
+    }
+    /* Flink's JDBC URL names PostgreSQL as jdbc:postgresql://host:port/db;
+     * libpq takes the same without "jdbc:". */
+    if (strncasecmp(url, "jdbc:", 5) == 0) {
+        url += 5;
+    }
+    if (strncasecmp(url, "postgresql://", 13) != 0 && strncasecmp(url, "postgres://", 11) != 0) {
+        slschema_unref(phys);
+        return slplan_err(p, opt_pos(t, "url"), SL_ERR_UNSUPPORTED,
+                          "table '%s': 'url' must be a PostgreSQL URL "
+                          "(jdbc:postgresql://host:port/database); other databases are not built",
+                          t->name);
+    }
+    c = sllookup_conf_new(SLLOOKUP_POSTGRES, phys, t->name);
+    slschema_unref(phys);
+    c->conninfo = slmem_strdup(url);
+    c->table = slmem_strdup(table);
+    if (opt(t, "username")) {
+        c->user = slmem_strdup(opt(t, "username"));
+    }
+    if (opt(t, "password")) {
+        c->password = slmem_strdup(opt(t, "password"));
+    }
+    /* Cache: Flink's lookup.cache = NONE | PARTIAL with lookup.partial-cache.*,
+     * or the older lookup.cache.max-rows / ttl (a cache when max-rows is set). */
+    const char *mode = opt(t, "lookup.cache");
+    int64_t max_rows = 0, ttl = 0, retries = c->max_retries;
+    if (mode && strcasecmp(mode, "NONE") != 0 && strcasecmp(mode, "PARTIAL") != 0) {
+        err = slplan_err(p, opt_pos(t, "lookup.cache"), SL_ERR_ARG,
+                         "table '%s': 'lookup.cache' must be 'NONE' or 'PARTIAL' (FULL is not "
+                         "built)",
+                         t->name);
+    }
+    if (!err) {
+        err = count_opt(p, t, "lookup.cache.max-rows", &max_rows);
+    }
+    if (!err) {
+        err = count_opt(p, t, "lookup.partial-cache.max-rows", &max_rows);
+    }
+    if (!err) {
+        err = duration_opt(p, t, "lookup.cache.ttl", &ttl);
+    }
+    if (!err) {
+        err = duration_opt(p, t, "lookup.partial-cache.expire-after-write", &ttl);
+    }
+    if (!err) {
+        err = duration_opt(p, t, "lookup.partial-cache.expire-after-access", &ttl);
+    }
+    if (!err) {
+        err = count_opt(p, t, "lookup.max-retries", &retries);
+    }
+    if (!err && mode && strcasecmp(mode, "PARTIAL") == 0 && max_rows == 0 && ttl == 0) {
+        err = slplan_err(p, opt_pos(t, "lookup.cache"), SL_ERR_ARG,
+                         "table '%s': a PARTIAL lookup cache needs "
+                         "'lookup.partial-cache.max-rows' or "
+                         "'lookup.partial-cache.expire-after-write'",
+                         t->name);
+    }
+    if (err) {
+        sllookup_conf_free(c);
+        return err;
+    }
+    if (mode && strcasecmp(mode, "NONE") == 0) {
+        max_rows = 0;
+    } else if (max_rows == 0 && ttl > 0) {
+        max_rows = INT64_MAX; /* bounded by time only */
+    }
+    c->cache_max_rows = max_rows;
+    c->cache_ttl_us = ttl;
+    c->max_retries = (int)SL_MIN(retries, 100);
+    const char *miss = opt(t, "lookup.partial-cache.cache-missing-key");
+    if (!miss) {
+        miss = opt(t, "lookup.cache.caching-missing-key");
+    }
+    c->cache_missing = !miss || opt_bool(miss);
+    *out = c;
+    return SL_OK;
+}
+
 /* ---- sinks ---- */
 
 static const char *updating_hint =
@@ -453,6 +637,12 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
     sl_err err = connector(p, t, &kind);
     if (err) {
         return err;
+    }
+    if (kind == CONN_JDBC) {
+        return slplan_err(p, ins->name_pos, SL_ERR_UNSUPPORTED,
+                          "table '%s': writing to a 'jdbc' table is not built yet (jdbc tables "
+                          "serve lookup joins)",
+                          t->name);
     }
     if (kind == CONN_DATAGEN || kind == CONN_NEXMARK || kind == CONN_STDIN) {
         return slplan_err(p, ins->name_pos, SL_ERR_ARG,

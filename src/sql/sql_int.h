@@ -141,6 +141,10 @@ void slrel_describe(const slrel *r, slbuf *out);
 
 sl_err slplan_query(slplan *p, const slquery *q, slrel *out);
 sl_err slplan_select(slplan *p, const slselect *sel, slrel *out);
+/* Add column `name` to a stream schema; duplicate output names are legal SQL
+ * (SELECT a, a; joined tables' columns) but schemas want unique names, so a
+ * taken name gets a suffix ("a$1"). */
+void slplan_schema_add_unique(sl_schema *schema, const char *name, sl_type t);
 /* A relation over stream s with column names from its schema, qualifier
  * `qual`. */
 void slrel_init(slplan *p, slrel *r, sl_stream *s, const char *qual);
@@ -181,5 +185,16 @@ sl_err slplan_topn(slplan *p, const slselect *sel, bool *matched, slrel *out);
 sl_err slplan_scan(slplan *p, const slcat_entry *t, slpos pos, slrel *out);
 sl_err slplan_insert(slplan *p, const slstmt *st);
 sl_err slplan_select_sink(slplan *p, const slstmt *st);
+/* The looked-up side of a lookup join: a 'jdbc' (PostgreSQL) or
+ * 'filesystem' table's location, columns and cache options (key columns are
+ * the caller's to set). */
+struct sllookup_conf;
+sl_err slplan_lookup_conf(slplan *p, const slcat_entry *te, struct sllookup_conf **out);
+
+/* Lookup joins (plan_lookup.c): `f` is a join whose right side is a table
+ * FOR SYSTEM_TIME AS OF a processing-time attribute of `left` (already
+ * planned), or a 'jdbc' table. */
+bool slplan_is_lookup_join(slplan *p, const slfrom *f, const slrel *left);
+sl_err slplan_lookup_join(slplan *p, const slfrom *f, const slrel *left, slrel *out);
 
 #endif /* SL_SQL_INT_H */

@@ -1,0 +1,75 @@
+/*
+ * rowcodec.c - rows as plain bytes (see data.h): what a cache or a state
+ * table keeps of a row. Values are stored in host byte order: the bytes are
+ * read back by the same build (snapshots record the format version).
+ */
+#include <string.h>
+
+#include "data/data.h"
+
+void slrow_encode(slbuf *out, const slbatch *b, uint32_t i, int first, int n) {
+    for (int c = first; c < first + n; c++) {
+        const slcol *col = &b->cols[c];
+        if (col->nulls[i]) {
+            slbuf_putc(out, 0);
+            continue;
+        }
+        slbuf_putc(out, 1);
+        switch (col->type) {
+        case SL_BOOLEAN:
+            slbuf_putc(out, (char)(col->v.b[i] != 0));
+            break;
+        case SL_DOUBLE:
+            slbuf_put(out, &col->v.f64[i], 8);
+            break;
+        case SL_STRING: {
+            uint32_t len = col->v.s[i].len;
+            slbuf_put(out, &len, 4);
+            slbuf_put(out, col->v.s[i].ptr, len);
+            break;
+        }
+        default: /* BIGINT, TIMESTAMP */
+            slbuf_put(out, &col->v.i64[i], 8);
+            break;
+        }
+    }
+}
+
+size_t slrow_decode(const char *p, slbatch *b, uint32_t row, int first, int n) {
+    const char *start = p;
+    for (int c = first; c < first + n; c++) {
+        slcol *col = &b->cols[c];
+        if (*p++ == 0) {
+            col->nulls[row] = 1;
+            continue;
+        }
+        switch (col->type) {
+        case SL_BOOLEAN:
+            slbatch_set_bool(b, c, row, *p++ != 0);
+            break;
+        case SL_DOUBLE: {
+            double v;
+            memcpy(&v, p, 8);
+            p += 8;
+            slbatch_set_f64(b, c, row, v);
+            break;
+        }
+        case SL_STRING: {
+            uint32_t len;
+            memcpy(&len, p, 4);
+            p += 4;
+            slbatch_set_str(b, c, row, p, len);
+            p += len;
+            break;
+        }
+        default: {
+            int64_t v;
+            memcpy(&v, p, 8);
+            p += 8;
+            slbatch_set_i64(b, c, row, v);
+            break;
+        }
+        }
+    }
+    return (size_t)(p - start);
+}
