@@ -18,7 +18,9 @@
  * pruned: of those at or behind the watermark only the last is kept (none if
  * it is a deletion); each version sets a timer at its time so that keys
  * without probes are pruned too. Output rows carry the probe's time.
- * A probe row at or behind the watermark is late: dropped and counted.
+ * A probe row at or behind its input's watermark is late: dropped and
+ * counted (its own input's, so that lateness does not depend on how the two
+ * inputs interleave; the combined watermark is never ahead of it).
  *
  * Thread: the worker that owns the subtask.
  */
@@ -62,7 +64,7 @@ static void tj_batch_take(slop *op, int input, slbatch *b) {
         bool nul;
         uint64_t h = sljc_key(j, input ? 1 : 0, b, i, &nul);
         if (input == 0) {
-            if (t <= c->watermark) {
+            if (t <= c->input_wm[0]) {
                 sljc_late(j, 1);
                 continue;
             }

@@ -7,8 +7,11 @@
  * rows of that window are joined (each left row against every right row, the
  * residual deciding), outer rows without a match come out NULL-padded, and
  * both lists are removed. Output rows carry the window's time (end - 1).
- * A row whose window has already fired (end - 1 <= watermark) is late:
- * dropped and counted.
+ * A row whose window has closed on its own input (end - 1 <= that input's
+ * watermark) is late: dropped and counted. Judging by the row's own input
+ * (not the combined watermark) makes lateness independent of how the two
+ * inputs interleave, and covers every window that has fired (the combined
+ * watermark is never ahead of an input's).
  *
  * Thread: the worker that owns the subtask.
  */
@@ -29,7 +32,7 @@ static void wj_batch_take(slop *op, int input, slbatch *b) {
             continue;
         }
         int64_t wend = b->cols[wc].v.i64[i];
-        if (wend - 1 <= c->watermark) {
+        if (wend - 1 <= c->input_wm[side]) {
             sljc_late(j, 1);
             continue;
         }
