@@ -18,6 +18,8 @@
  * pruned: of those at or behind the watermark only the last is kept (none if
  * it is a deletion); each version sets a timer at its time so that keys
  * without probes are pruned too. Output rows carry the probe's time.
+ * A version at or behind its table's watermark is late too (probes may
+ * already have been answered without it): dropped and counted.
  * A probe row at or behind its input's watermark is late: dropped and
  * counted (its own input's, so that lateness does not depend on how the two
  * inputs interleave; the combined watermark is never ahead of it).
@@ -78,6 +80,12 @@ static void tj_batch_take(slop *op, int input, slbatch *b) {
         } else {
             sl_rowkind k = (sl_rowkind)b->kind[i];
             if (nul || k == SL_UPDATE_BEFORE) {
+                continue;
+            }
+            if (t <= c->input_wm[1]) {
+                /* A version behind its table's watermark: probes up to that
+                 * watermark may already have been answered without it. */
+                sljc_late(j, 1);
                 continue;
             }
             add_version(j, h, t, k != SL_DELETE, b, i);
