@@ -109,6 +109,28 @@ sl_stream *sljob_add_op(sl_job *j, const char *name, slop_factory f, void *arg,
     return s;
 }
 
+sl_stream *sljob_add_keyed_op2(sl_job *j, const char *name, slop_factory f, void *arg,
+                               void (*arg_free)(void *), sl_stream *left, const slkeyspec *lkey,
+                               sl_stream *right, const slkeyspec *rkey,
+                               const sl_schema *out_schema) {
+    sl_stream keyed = *left;
+    keyed.keyed = true;
+    keyed.key = *lkey;
+    keyed.parallelism = 0;
+    int id = add_node(j, name, f, arg, arg_free, &keyed, out_schema, false);
+    slnode *n = j->g.nodes[id];
+    n->keyed = true;
+    n->n_inputs = 2;
+    sledge e = {.from = right->node, .from_port = right->port, .to = id, .to_input = 1};
+    e.part = SLPART_HASH;
+    e.key = *rkey;
+    slgraph_add_edge(&j->g, &e);
+    if (!out_schema) {
+        return NULL;
+    }
+    return sljob_stream(j, id, 0, out_schema);
+}
+
 sl_stream *sljob_add_keyed_op(sl_job *j, const char *name, slop_factory f, void *arg,
                               void (*arg_free)(void *), sl_stream *in, const slkeyspec *key,
                               const sl_schema *out_schema, const sl_schema *late) {

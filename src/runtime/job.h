@@ -54,6 +54,16 @@ sl_stream *sljob_add_keyed_op(sl_job *j, const char *name, slop_factory f, void 
                               void (*arg_free)(void *), sl_stream *in, const slkeyspec *key,
                               const sl_schema *out_schema, const sl_schema *late);
 
+/* Add a keyed operator with two inputs: `left` feeds input 0 partitioned by
+ * `lkey`, `right` feeds input 1 partitioned by `rkey` (HASH edges; the key
+ * columns must have pairwise equal types so equal keys land in the same key
+ * group). Both keys have n > 0 columns. The node runs with the job's default
+ * parallelism. The graph takes `arg`. Returns the port-0 stream. */
+sl_stream *sljob_add_keyed_op2(sl_job *j, const char *name, slop_factory f, void *arg,
+                               void (*arg_free)(void *), sl_stream *left, const slkeyspec *lkey,
+                               sl_stream *right, const slkeyspec *rkey,
+                               const sl_schema *out_schema);
+
 /* Fail with SL_ERR_STATE if the job already ran. */
 sl_err sljob_check_building(const sl_job *j);
 

@@ -264,6 +264,9 @@ sl_err slplan_materialize_windows(slplan *p, slrel *r, slpos pos) {
     for (int i = 0; i < in.n; i++) {
         o.cols[i] = in.cols[i];
     }
+    for (int i = in.n; i < o.n && i < r->n; i++) {
+        o.cols[i].qual = r->cols[i].qual; /* L.window_start of an aliased TVF */
+    }
     o.rowtime = o.n - 1; /* window_time */
     o.proctime = -1;
     o.updating = in.updating;
@@ -299,7 +302,8 @@ static void requalify(slplan *p, slrel *r, const char *qual) {
 static sl_err plan_table(slplan *p, const slfrom *f, slrel *out) {
     if (f->as_of) {
         return slplan_err(p, f->pos, SL_ERR_UNSUPPORTED,
-                          "FOR SYSTEM_TIME AS OF (temporal join) is not supported yet");
+                          "FOR SYSTEM_TIME AS OF is only supported on the right side of a "
+                          "JOIN (a temporal join)");
     }
     const char *qual = f->alias ? f->alias : f->name;
     const slcte *cte = find_cte(p, f->name);
@@ -472,21 +476,14 @@ static sl_err plan_from(slplan *p, const slfrom *f, slrel *out) {
     }
     case SLFROM_WINDOW:
         return plan_window_tvf(p, f, out);
-    case SLFROM_JOIN: {
-        slrel left;
-        sl_err err = plan_from(p, f->left, &left);
-        if (err) {
-            return err;
-        }
-        if (slplan_is_lookup_join(p, f, &left)) {
-            return slplan_lookup_join(p, f, &left, out);
-        }
-        return slplan_err(p, f->pos, SL_ERR_UNSUPPORTED,
-                          "joins are not supported yet (window, interval, regular, temporal and "
-                          "lookup joins are planned)");
-    }
+    case SLFROM_JOIN:
+        return slplan_join(p, f, out);
     }
     return slplan_err(p, f->pos, SL_ERR_UNSUPPORTED, "FROM item not supported");
+}
+
+sl_err slplan_from(slplan *p, const slfrom *f, slrel *out) {
+    return plan_from(p, f, out);
 }
 
 /* ---- SELECT ---- */

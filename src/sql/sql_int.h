@@ -172,6 +172,11 @@ void slplan_same_parallelism(slplan *p, const sl_stream *in);
  * aggregation). */
 sl_err slplan_materialize_windows(slplan *p, slrel *r, slpos pos);
 
+/* Plan one FROM item (table, view, subquery, window TVF, join). */
+sl_err slplan_from(slplan *p, const slfrom *f, slrel *out);
+/* A JOIN FROM item (plan_join.c): window, interval, regular or temporal. */
+sl_err slplan_join(slplan *p, const slfrom *f, slrel *out);
+
 /* Aggregation / OVER / Top-N steps of a SELECT (plan_agg.c). */
 bool slplan_has_aggs(const slselect *sel);
 sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out);

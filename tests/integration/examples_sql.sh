@@ -8,7 +8,10 @@
 #                stably sorted by device and window: one window's updates
 #                keep their order;
 #   top_items    scripts/gen-purchases.py: exact at parallelism 1 (hours in
-#                order, ranks in order), sorted at 2.
+#                order, ranks in order), sorted at 2;
+#   enrich       by hand (below; the header of examples/enrich.sql says which
+#                rate each order gets), sorted: keys fire in no defined order;
+#   clicks       by hand (below; see the header of examples/clicks.sql), sorted.
 # The late and dead-letter counts on stderr are compared exactly. The
 # generators must reproduce the checked-in data and expected files.
 # Usage: examples_sql.sh BUILD_DIR (run from the repository root).
@@ -56,7 +59,7 @@ for f in iot.jsonl iot.expected purchases.jsonl purchases.expected; do
 done
 
 # ---- every example plans ----
-for ex in clickstream iot top_items; do
+for ex in clickstream iot top_items enrich clicks; do
     if "$sluice" explain "examples/$ex.sql" >"$tmp/explain" 2>&1; then
         ok "$ex: explain"
     else
@@ -106,6 +109,44 @@ for p in 1 2; do
         same "top_items (parallelism 2): top 3 per hour, sorted" "$tmp/exp.sorted" "$tmp/sorted"
     fi
     stderr_is top_items $p "sluice: 0 malformed rows sent to the dead-letter output, 2 late rows"
+done
+
+# ---- enrich: temporal join with a versioned table of currency rates ----
+cat >"$tmp/enrich.expected" <<'EXP'
+{"op":"+I","order_id":1,"currency":"USD","amount":100.0,"rate":0.9,"amount_eur":90.0,"ots":"2024-05-01 08:30:00"}
+{"op":"+I","order_id":2,"currency":"GBP","amount":50.0,"rate":1.15,"amount_eur":57.5,"ots":"2024-05-01 08:45:00"}
+{"op":"+I","order_id":3,"currency":"USD","amount":200.0,"rate":0.92,"amount_eur":184.0,"ots":"2024-05-01 09:10:00"}
+{"op":"+I","order_id":4,"currency":"JPY","amount":10000.0,"rate":0.006,"amount_eur":60.0,"ots":"2024-05-01 09:20:00"}
+{"op":"+I","order_id":5,"currency":"GBP","amount":80.0,"rate":1.17,"amount_eur":93.6,"ots":"2024-05-01 09:40:00"}
+{"op":"+I","order_id":6,"currency":"CHF","amount":30.0,"rate":null,"amount_eur":null,"ots":"2024-05-01 09:50:00"}
+{"op":"+I","order_id":7,"currency":"USD","amount":10.0,"rate":0.92,"amount_eur":9.2,"ots":"2024-05-01 09:06:00"}
+{"op":"+I","order_id":8,"currency":"GBP","amount":20.0,"rate":1.16,"amount_eur":23.2,"ots":"2024-05-01 09:50:00"}
+{"op":"+I","order_id":9,"currency":"USD","amount":40.0,"rate":0.91,"amount_eur":36.4,"ots":"2024-05-01 10:05:00"}
+EXP
+for p in 1 2; do
+    run enrich $p || continue
+    sort "$tmp/enrich.$p.out" >"$tmp/sorted"
+    same "enrich (parallelism $p): orders with the rate valid at their time, sorted" "$tmp/enrich.expected" "$tmp/sorted"
+    stderr_is enrich $p "sluice: 0 malformed rows sent to the dead-letter output, 1 late row"
+done
+
+# ---- clicks: interval join of impressions and clicks ----
+cat >"$tmp/clicks.expected" <<'EXP'
+{"op":"+I","imp_id":1,"ad":"ad-a","user_id":"alice","click_id":"c1","secs_to_click":20}
+{"op":"+I","imp_id":2,"ad":"ad-b","user_id":"bob","click_id":null,"secs_to_click":null}
+{"op":"+I","imp_id":3,"ad":"ad-a","user_id":"carol","click_id":"c2","secs_to_click":240}
+{"op":"+I","imp_id":4,"ad":"ad-c","user_id":"alice","click_id":null,"secs_to_click":null}
+{"op":"+I","imp_id":5,"ad":"ad-b","user_id":"dave","click_id":null,"secs_to_click":null}
+{"op":"+I","imp_id":6,"ad":"ad-a","user_id":"bob","click_id":"c4","secs_to_click":60}
+{"op":"+I","imp_id":6,"ad":"ad-a","user_id":"bob","click_id":"c5","secs_to_click":120}
+{"op":"+I","imp_id":7,"ad":"ad-c","user_id":"carol","click_id":"c7","secs_to_click":60}
+{"op":"+I","imp_id":8,"ad":"ad-b","user_id":"erin","click_id":"c9","secs_to_click":330}
+EXP
+for p in 1 2; do
+    run clicks $p || continue
+    sort "$tmp/clicks.$p.out" >"$tmp/sorted"
+    same "clicks (parallelism $p): impressions with their clicks within 10 minutes, sorted" "$tmp/clicks.expected" "$tmp/sorted"
+    stderr_is clicks $p "sluice: 0 malformed rows sent to the dead-letter output, 1 late row"
 done
 
 echo "$pass passed, $fail failed"

@@ -1,0 +1,125 @@
+/*
+ * join_int.h - what the join operators (join_window.c, join_interval.c,
+ * join_regular.c, join_temporal.c) share: the operator body, rows stored in
+ * state as lists per key, output rows, residual matching (join_core.c).
+ *
+ * Row lists. Each input side has a variable-size state table ("join.l",
+ * "join.r"); an entry (ns, join key) holds a list of stored rows, each:
+ *     int64 ts        event time of the row (little-endian, as all below)
+ *     int32 cnt       multiplicity (regular join) or a flag (other modes)
+ *     int32 matched   outer joins: how many rows of the other side match it
+ *     uint32 len      length of the row bytes that follow
+ *     row bytes       per column a byte 0 (NULL) / 1 (value), then the value:
+ *                     8 bytes BIGINT/TIMESTAMP/DOUBLE, 1 byte BOOLEAN,
+ *                     u32 length + bytes STRING
+ * What ns means is the mode's business (window: the window end; others 0).
+ * A list is rewritten whole when it changes; `cnt` and `matched` are changed
+ * in place (get, write, release dirty).
+ *
+ * Thread: the worker that owns the subtask.
+ */
+#ifndef SL_JOIN_INT_H
+#define SL_JOIN_INT_H
+
+#include "ops/join.h"
+#include "time/timers.h"
+
+#define JENT_HDR 20
+
+/* One stored row, as sljc_next reads it. `hdr` points at the entry's header
+ * inside the list value (for in-place updates of cnt / matched). */
+typedef struct jent {
+    int64_t ts;
+    int32_t cnt, matched;
+    uint32_t len;
+    const char *row; /* borrowed: the row bytes */
+    char *hdr;       /* borrowed */
+} jent;
+
+/* One side of an output row: a row of an input batch (b, i), stored row
+ * bytes (row), or NULL padding (both NULL). */
+typedef struct jsrc {
+    const slbatch *b;
+    uint32_t i;
+    const char *row;
+} jsrc;
+
+typedef struct jop {
+    slop base;
+    const sljoin_arg *a;  /* borrowed: the graph owns it */
+    slkv *rows[2];        /* row lists per side */
+    slkv *tm_tab[2];      /* where timers go at a checkpoint */
+    sltimers *tm[2];      /* owned: mode-specific timers (NULL when unused) */
+    slexpr_eval *ev;      /* owned */
+    slbatch *scratch;     /* owned: candidate pairs for the residual */
+    uint8_t *keep;        /* owned: scap bytes */
+    uint32_t scap;
+    slbatch *out;         /* owned: output being filled */
+    slbuf key;            /* encoded key of the current row */
+    slbuf val;            /* a list being rebuilt */
+    slbuf ents;           /* jent array of the list being examined */
+    slbuf ents2;          /* a second jent array */
+    slbuf rowb;           /* a row being compared */
+    int64_t fire_wm;      /* the watermark timers are being fired for */
+    int fire_side;        /* the side whose timers fire */
+} jop;
+
+/* Set up j (zeroed by the caller) for `a` with vtable vt. */
+void sljc_init(jop *j, const sljoin_arg *a, const slop_vt *vt);
+/* Tables, timers (n_timers services: 0, 1 or 2), evaluator. */
+sl_err sljc_open(jop *j, slopctx *c, int n_timers);
+void sljc_free(jop *j);
+/* Snapshot/restore hooks: timers to and from their state tables. */
+sl_err sljc_snapshot(slop *op, int64_t id, slbuf *opstate);
+sl_err sljc_restore(slop *op, const slbuf *opstate, int n);
+
+/* Encode the join key of row i of b (input `side`) into j->key; returns its
+ * hash; *has_null when a key column is NULL. */
+uint64_t sljc_key(jop *j, int side, const slbatch *b, uint32_t i, bool *has_null);
+/* Whether an encoded join key holds a NULL. */
+bool sljc_key_has_null(const jop *j, const void *key, uint32_t klen);
+
+/* Append row i of b to `o` in the stored-row form above (header included). */
+void sljc_ser_entry(slbuf *o, int64_t ts, int32_t cnt, int32_t matched, const slbatch *b,
+                    uint32_t i);
+/* Append a stored entry as it is. */
+void sljc_copy_entry(slbuf *o, const jent *e);
+/* Read the entry at *off of a list value (vlen bytes); false at the end. */
+bool sljc_next(const char *v, uint32_t vlen, uint32_t *off, jent *e);
+/* Read every entry of a list into a jent array held in `arr` (reset first);
+ * returns the count and the array through *out. */
+uint32_t sljc_list(const char *v, uint32_t vlen, slbuf *arr, jent **out);
+/* Append row i of b to the list (ns, key) of `side`. */
+void sljc_append(jop *j, int side, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                 int64_t ts, int32_t cnt, int32_t matched, const slbatch *b, uint32_t i);
+/* Two stored rows (or a stored row and a batch row) are equal. */
+bool sljc_row_equal(jop *j, int side, const jent *e, const slbatch *b, uint32_t i);
+
+/* Write one output row: left l, right r, event time ts, kind. */
+void sljc_emit(jop *j, const jsrc *l, const jsrc *r, int64_t ts, sl_rowkind kind);
+/* Emit what is buffered. */
+void sljc_flush(jop *j);
+
+/* Which of the pairs (probe, ents[k]) satisfy the residual: keep[k] = 1/0 for
+ * k < n (keep is j->keep, grown to n). The probe is on side `probe_side`.
+ * Returns how many matched. */
+uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n);
+
+/* The side is outer (its unmatched rows come out NULL-padded). */
+static inline bool sljc_outer(const sljoin_arg *a, int side) {
+    return a->type == SLJT_FULL || (side == 0 ? a->type == SLJT_LEFT : a->type == SLJT_RIGHT);
+}
+/* An output row with `mine` on `side` and `other` on the other side. */
+static inline void sljc_emit_side(jop *j, int side, const jsrc *mine, const jsrc *other,
+                                  int64_t ts, sl_rowkind kind) {
+    if (side == 0) {
+        sljc_emit(j, mine, other, ts, kind);
+    } else {
+        sljc_emit(j, other, mine, ts, kind);
+    }
+}
+static inline void sljc_late(jop *j, uint64_t n) {
+    slmetric_add(&j->base.ctx->metrics->rows_late, n);
+}
+
+#endif /* SL_JOIN_INT_H */

@@ -1,3 +1,0 @@
-CREATE TABLE t (a BIGINT, s STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '1' SECOND)
-WITH ('connector' = 'filesystem', 'path' = 'data/orders.jsonl', 'format' = 'json');
-SELECT * FROM t JOIN t AS u ON t.a = u.a;

@@ -1,0 +1,14 @@
+CREATE TABLE orders (
+    order_id BIGINT,
+    `user` STRING,
+    item STRING,
+    amount DOUBLE,
+    ts TIMESTAMP(3),
+    WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE
+) WITH (
+    'connector' = 'filesystem',
+    'path' = 'data/orders.jsonl',
+    'format' = 'json'
+);
+SELECT a.order_id FROM orders a JOIN orders b
+ON a.`user` = b.`user` AND a.ts >= b.ts - INTERVAL '1' MINUTE;

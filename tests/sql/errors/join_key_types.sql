@@ -1,0 +1,13 @@
+CREATE TABLE orders (
+    order_id BIGINT,
+    `user` STRING,
+    item STRING,
+    amount DOUBLE,
+    ts TIMESTAMP(3),
+    WATERMARK FOR ts AS ts - INTERVAL '2' MINUTE
+) WITH (
+    'connector' = 'filesystem',
+    'path' = 'data/orders.jsonl',
+    'format' = 'json'
+);
+SELECT a.order_id FROM orders a JOIN orders b ON a.order_id = b.amount;

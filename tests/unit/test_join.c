@@ -1,0 +1,588 @@
+/*
+ * test_join.c - the join operators (ops/join.h) driven directly through
+ * their slop_vt with a hand-made two-input slopctx. Output rows are text
+ * lines "+I x 1 @5 | x 10 @3 @5": kind, the left row (k a @t), the right row
+ * (k b @t), then the output row's event time; times in seconds, "-" for a
+ * NULL-padded side. test_join_rocksdb.c runs the same tests on RocksDB.
+ */
+#include "ops/join_int.h"
+#include "test_backend.h"
+
+typedef struct harness {
+    sl_schema *in[2], *out;
+    sljoin_arg *arg;
+    slop *op;
+    slopctx ctx;
+    slopmetrics m;
+    slstate *st;
+    slclock clk;
+    int64_t now;
+    slbuf text;
+    slbatch *b[2];
+    slop_factory factory;
+} harness;
+
+#define NUL INT64_MIN
+#define S SL_SECOND
+
+static void put_ts(slbuf *o, const slbatch *b, int c, uint32_t i) {
+    if (slbatch_is_null(b, c, i)) {
+        slbuf_puts(o, "null");
+    } else {
+        slbuf_printf(o, "%lld", (long long)(b->cols[c].v.i64[i] / S));
+    }
+}
+
+static void put_side(slbuf *o, const slbatch *b, int first, uint32_t i) {
+    if (slbatch_is_null(b, first + 1, i) && slbatch_is_null(b, first + 2, i)) {
+        slbuf_puts(o, "-");
+        return;
+    }
+    if (slbatch_is_null(b, first, i)) {
+        slbuf_puts(o, "null");
+    } else {
+        slbuf_put(o, b->cols[first].v.s[i].ptr, b->cols[first].v.s[i].len);
+    }
+    slbuf_putc(o, ' ');
+    if (slbatch_is_null(b, first + 1, i)) {
+        slbuf_puts(o, "null");
+    } else {
+        slbuf_printf(o, "%lld", (long long)b->cols[first + 1].v.i64[i]);
+    }
+    slbuf_puts(o, " @");
+    put_ts(o, b, first + 2, i);
+}
+
+static void h_emit(slopctx *c, int port, slbatch *b) {
+    harness *h = c->rt;
+    CHECK_INT(port, 0);
+    for (uint32_t i = 0; i < b->n; i++) {
+        slbuf_puts(&h->text, slfmt_kind((sl_rowkind)b->kind[i]));
+        slbuf_putc(&h->text, ' ');
+        put_side(&h->text, b, 0, i);
+        slbuf_puts(&h->text, " | ");
+        put_side(&h->text, b, 4, i);
+        slbuf_printf(&h->text, " @%lld\n", (long long)(b->ts[i] / S));
+    }
+    slbatch_free(b);
+}
+
+static int64_t h_now(void *user) {
+    return ((harness *)user)->now;
+}
+
+static slop_factory factory_of(sljoin_mode mode) {
+    switch (mode) {
+    case SLJOIN_MODE_WINDOW: return sljoin_window_new;
+    case SLJOIN_MODE_INTERVAL: return sljoin_interval_new;
+    case SLJOIN_MODE_REGULAR: return sljoin_regular_new;
+    default: return sljoin_temporal_new;
+    }
+}
+
+static void h_open_op(harness *h) {
+    h->op = h->factory(h->arg, 0);
+    h->op->ctx = &h->ctx;
+    CHECK(h->op->vt->open(h->op, &h->ctx) == SL_OK);
+}
+
+/* Both sides: k STRING (the key), a value, t (time), we (window end).
+ * residual: "a<b" for l.a < r.b, else none. */
+static void h_init(harness *h, sljoin_mode mode, sljoin_type type, const char *residual) {
+    memset(h, 0, sizeof *h);
+    CHECK(sl_schema_parse("k STRING, a BIGINT, t TIMESTAMP, we TIMESTAMP", &h->in[0]) == SL_OK);
+    CHECK(sl_schema_parse("k STRING, b BIGINT, t TIMESTAMP, we TIMESTAMP", &h->in[1]) == SL_OK);
+    h->out = sljoin_out_schema(h->in[0], h->in[1]);
+    CHECK_STR(sl_schema_name(h->out, 6), "t$1");
+    slexpr *res = NULL;
+    if (residual) {
+        slexpr *args[2] = {slexpr_column(1, SL_BIGINT), slexpr_column(5, SL_BIGINT)};
+        CHECK(slexpr_func("<", args, 2, &res) == SL_OK);
+    }
+    slkeyspec key = {1, {0}};
+    CHECK(sljoin_arg_new(mode, type, h->in[0], h->in[1], h->out, &key, &key, res, &h->arg) ==
+          SL_OK);
+    h->arg->wend_col[0] = h->arg->wend_col[1] = 3;
+    h->arg->time_col[0] = h->arg->time_col[1] = 2;
+    h->st = sltest_state_new(SL_KEY_GROUPS);
+    h->clk.now = h_now;
+    h->clk.user = h;
+    h->ctx.emit = h_emit;
+    h->ctx.rt = h;
+    h->ctx.clock = &h->clk;
+    h->ctx.batch_rows = 3;
+    h->ctx.n_key_groups = SL_KEY_GROUPS;
+    h->ctx.kg_hi = SL_KEY_GROUPS;
+    h->ctx.parallelism = 1;
+    h->ctx.n_inputs = 2;
+    h->ctx.watermark = SL_TIME_MIN;
+    h->ctx.input_wm[0] = h->ctx.input_wm[1] = SL_TIME_MIN;
+    h->ctx.state = h->st;
+    h->ctx.metrics = &h->m;
+    h->factory = factory_of(mode);
+    h_open_op(h);
+    for (int s = 0; s < 2; s++) {
+        h->b[s] = slbatch_new(h->in[s], 64);
+    }
+}
+
+static void h_free(harness *h) {
+    h->op->vt->free(h->op);
+    slstate_free(h->st);
+    sljoin_arg_free(h->arg);
+    for (int s = 0; s < 2; s++) {
+        slbatch_free(h->b[s]);
+        slschema_unref(h->in[s]);
+    }
+    slschema_unref(h->out);
+    slbuf_free(&h->text);
+}
+
+/* A row of side s: key k (NULL when k is NULL), value v, time t seconds,
+ * window end = the end of t's 10-second tumbling window, kind. */
+static void row_kind(harness *h, int s, const char *k, int64_t v, int64_t t, sl_rowkind kind) {
+    slbatch *b = h->b[s];
+    uint32_t i = slbatch_begin_row(b);
+    if (k) {
+        slbatch_set_str(b, 0, i, k, strlen(k));
+    }
+    if (v != NUL) {
+        slbatch_set_i64(b, 1, i, v);
+    }
+    slbatch_set_i64(b, 2, i, t * S);
+    int64_t we = (t >= 0 ? t / 10 : (t - 9) / 10) * 10 + 10;
+    slbatch_set_i64(b, 3, i, we * S);
+    b->ts[i] = t * S;
+    b->kind[i] = (uint8_t)kind;
+    b->n = i + 1;
+}
+
+static void L(harness *h, const char *k, int64_t v, int64_t t) {
+    row_kind(h, 0, k, v, t, SL_INSERT);
+}
+static void R(harness *h, const char *k, int64_t v, int64_t t) {
+    row_kind(h, 1, k, v, t, SL_INSERT);
+}
+
+static void send_side(harness *h, int s) {
+    if (h->b[s]->n) {
+        h->op->vt->batch_take(h->op, s, h->b[s]);
+        sltest_unpin(h->st);
+        h->b[s] = slbatch_new(h->in[s], 64);
+    }
+}
+
+static void send(harness *h) {
+    send_side(h, 0);
+    send_side(h, 1);
+}
+
+static int64_t wm_us(int64_t s) {
+    return s == SL_TIME_MAX ? SL_TIME_MAX : s * S - 1;
+}
+
+/* Watermarks of the two inputs (seconds: every row before it has arrived). */
+static int64_t wm2(harness *h, int64_t l, int64_t r) {
+    send(h);
+    h->ctx.input_wm[0] = wm_us(l);
+    h->ctx.input_wm[1] = wm_us(r);
+    h->ctx.watermark = SL_MIN(h->ctx.input_wm[0], h->ctx.input_wm[1]);
+    int64_t out = h->op->vt->watermark ? h->op->vt->watermark(h->op, h->ctx.watermark)
+                                       : h->ctx.watermark;
+    sltest_unpin(h->st);
+    return out;
+}
+
+static void wm(harness *h, int64_t s) {
+    wm2(h, s, s);
+}
+
+static void h_end(harness *h) {
+    wm(h, SL_TIME_MAX);
+    h->op->vt->end(h->op);
+    sltest_unpin(h->st);
+}
+
+/* Take a checkpoint, drop the operator, make a new one on the same state
+ * and restore it. */
+static void h_restart(harness *h) {
+    send(h);
+    slbuf opstate = {0};
+    if (h->op->vt->snapshot) {
+        CHECK(h->op->vt->snapshot(h->op, 1, &opstate) == SL_OK);
+    }
+    sltest_unpin(h->st);
+    h->op->vt->free(h->op);
+    h_open_op(h);
+    if (h->op->vt->restore) {
+        CHECK(h->op->vt->restore(h->op, &opstate, 1) == SL_OK);
+    }
+    sltest_unpin(h->st);
+    slbuf_free(&opstate);
+}
+
+static const char *out(harness *h) {
+    return slbuf_cstr(&h->text);
+}
+
+static uint64_t rows_stored(harness *h, int side) {
+    return slkv_count(slstate_table(h->st, side ? "join.r" : "join.l", 0));
+}
+
+/* ---- window join ---- */
+
+TEST(window_inner) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_WINDOW, SLJT_INNER, NULL);
+    L(&h, "x", 1, 1);
+    L(&h, "y", 2, 3);
+    R(&h, "x", 10, 5);
+    L(&h, "x", 3, 12); /* next window */
+    R(&h, "x", 11, 9);
+    R(&h, "z", 12, 2);
+    wm(&h, 5);
+    CHECK_STR(out(&h), "");
+    R(&h, "x", 13, 15);
+    wm(&h, 10);
+    CHECK_OUT(out(&h), "+I x 1 @1 | x 10 @5 @9\n"
+                       "+I x 1 @1 | x 11 @9 @9\n");
+    L(&h, "x", 4, 8); /* late: window [0, 10) has fired */
+    send(&h);
+    CHECK_INT(h.m.rows_late, 1);
+    h_end(&h);
+    CHECK_OUT(out(&h), "+I x 1 @1 | x 10 @5 @9\n"
+                       "+I x 1 @1 | x 11 @9 @9\n"
+                       "+I x 3 @12 | x 13 @15 @19\n");
+    CHECK_INT(rows_stored(&h, 0) + rows_stored(&h, 1), 0);
+    h_free(&h);
+}
+
+TEST(window_full_outer_nulls_residual) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_WINDOW, SLJT_FULL, "a<b");
+    L(&h, "x", 1, 1);
+    L(&h, "x", 50, 2); /* fails the residual against every right row */
+    L(&h, NULL, 3, 3); /* NULL key: never matches */
+    R(&h, NULL, 30, 4);
+    R(&h, "x", 10, 5);
+    R(&h, "w", 20, 6);
+    wm(&h, 10);
+    CHECK_OUT(out(&h), "+I x 1 @1 | x 10 @5 @9\n"
+                       "+I x 50 @2 | - @9\n"
+                       "+I null 3 @3 | - @9\n"
+                       "+I - | null 30 @4 @9\n"
+                       "+I - | w 20 @6 @9\n");
+    h_free(&h);
+}
+
+TEST(window_left_right_checkpoint) {
+    for (int type = SLJT_LEFT; type <= SLJT_RIGHT; type++) {
+        harness h;
+        h_init(&h, SLJOIN_MODE_WINDOW, (sljoin_type)type, NULL);
+        L(&h, "x", 1, 1);
+        L(&h, "y", 2, 2);
+        R(&h, "x", 10, 3);
+        h_restart(&h);
+        R(&h, "z", 11, 4);
+        h_end(&h);
+        if (type == SLJT_LEFT) {
+            CHECK_OUT(out(&h), "+I x 1 @1 | x 10 @3 @9\n"
+                               "+I y 2 @2 | - @9\n");
+        } else {
+            CHECK_OUT(out(&h), "+I x 1 @1 | x 10 @3 @9\n"
+                               "+I - | z 11 @4 @9\n");
+        }
+        h_free(&h);
+    }
+}
+
+/* ---- interval join: lo <= l.t - r.t <= hi ---- */
+
+static void bounds(harness *h, int64_t lo_s, int64_t hi_s) {
+    h->arg->lo = lo_s * S;
+    h->arg->hi = hi_s * S;
+}
+
+TEST(interval_inner_out_of_order) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_INTERVAL, SLJT_INNER, NULL);
+    bounds(&h, -2, 5); /* r.t - 2 <= l.t <= r.t + 5 */
+    L(&h, "x", 1, 10);
+    R(&h, "x", 10, 4); /* 10 - 4 = 6: no */
+    R(&h, "x", 11, 5); /* 5: yes */
+    R(&h, "x", 12, 12); /* -2: yes */
+    R(&h, "x", 13, 13); /* -3: no */
+    R(&h, "y", 14, 10);
+    send(&h);
+    L(&h, "x", 2, 7); /* out of order: matches 4 (3), 5 (2) */
+    send(&h);
+    CHECK_STR(out(&h), "+I x 1 @10 | x 11 @5 @10\n"
+                       "+I x 1 @10 | x 12 @12 @12\n"
+                       "+I x 2 @7 | x 10 @4 @7\n"
+                       "+I x 2 @7 | x 11 @5 @7\n");
+    /* The watermark is held back by max(0, -lo, hi) = 5 s. */
+    CHECK(wm2(&h, 20, 20) == wm_us(20) - 5 * S);
+    L(&h, "x", 3, 15); /* late: behind the left watermark */
+    send(&h);
+    CHECK_INT(h.m.rows_late, 1);
+    h_end(&h);
+    CHECK_INT(rows_stored(&h, 0) + rows_stored(&h, 1), 0);
+    h_free(&h);
+}
+
+TEST(interval_outer_expiry) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_INTERVAL, SLJT_FULL, NULL);
+    bounds(&h, 0, 3); /* r.t <= l.t <= r.t + 3 */
+    L(&h, "x", 1, 10);
+    L(&h, "y", 2, 11);
+    L(&h, NULL, 3, 11);
+    R(&h, "x", 10, 8);
+    R(&h, "z", 11, 9);
+    send(&h);
+    CHECK_STR(out(&h), "+I null 3 @11 | - @11\n"
+                       "+I x 1 @10 | x 10 @8 @10\n");
+    /* left y@11 waits for the right watermark to pass 11; right z@9 waits
+     * for the left watermark to pass 9 + 3. */
+    wm2(&h, 12, 11);
+    CHECK_STR(out(&h), "+I null 3 @11 | - @11\n"
+                       "+I x 1 @10 | x 10 @8 @10\n");
+    wm2(&h, 13, 12);
+    CHECK_STR(out(&h), "+I null 3 @11 | - @11\n"
+                       "+I x 1 @10 | x 10 @8 @10\n"
+                       "+I y 2 @11 | - @11\n"
+                       "+I - | z 11 @9 @9\n");
+    CHECK_INT(rows_stored(&h, 0) + rows_stored(&h, 1), 0);
+    h_end(&h);
+    h_free(&h);
+}
+
+TEST(interval_state_flat) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_INTERVAL, SLJT_LEFT, NULL);
+    bounds(&h, -2, 2);
+    uint64_t peak = 0, matches = 0;
+    char k[8];
+    for (int64_t t = 0; t < 3000; t++) {
+        snprintf(k, sizeof k, "k%d", (int)(t % 5));
+        L(&h, k, t, t);
+        R(&h, k, t, t + 1);
+        if (t % 10 == 9) {
+            wm(&h, t - 5);
+            uint64_t n = rows_stored(&h, 0) + rows_stored(&h, 1);
+            peak = SL_MAX(peak, n);
+            /* the operator keeps at most a handful of lists per key */
+            CHECK(n <= 10);
+            slbuf_reset(&h.text);
+        }
+    }
+    CHECK(peak > 0);
+    SL_UNUSED(matches);
+    CHECK(sltimers_count(((jop *)h.op)->tm[0], SLTIMER_EVENT) <= 20);
+    h_end(&h);
+    CHECK_INT(rows_stored(&h, 0) + rows_stored(&h, 1), 0);
+    h_free(&h);
+}
+
+TEST(interval_checkpoint) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_INTERVAL, SLJT_LEFT, NULL);
+    bounds(&h, 0, 5);
+    L(&h, "x", 1, 10);
+    L(&h, "y", 2, 10);
+    h_restart(&h);
+    R(&h, "x", 10, 6);
+    h_end(&h);
+    CHECK_STR(out(&h), "+I x 1 @10 | x 10 @6 @10\n"
+                       "+I y 2 @10 | - @10\n");
+    h_free(&h);
+}
+
+/* ---- regular join ---- */
+
+TEST(regular_inner_changelog) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_REGULAR, SLJT_INNER, NULL);
+    L(&h, "x", 1, 1);
+    send(&h);
+    R(&h, "x", 10, 2);
+    R(&h, "x", 10, 2); /* a duplicate: multiplicity 2 */
+    send(&h);
+    row_kind(&h, 0, "x", 1, 1, SL_UPDATE_BEFORE);
+    row_kind(&h, 0, "x", 2, 4, SL_UPDATE_AFTER);
+    send(&h);
+    row_kind(&h, 1, "x", 10, 2, SL_DELETE); /* one of the two copies */
+    send(&h);
+    L(&h, NULL, 3, 6);
+    R(&h, NULL, 3, 6);
+    h_end(&h);
+    CHECK_STR(out(&h), "+I x 1 @1 | x 10 @2 @2\n"
+                       "+I x 1 @1 | x 10 @2 @2\n"
+                       "-U x 1 @1 | x 10 @2 @1\n"
+                       "-U x 1 @1 | x 10 @2 @1\n"
+                       "+U x 2 @4 | x 10 @2 @4\n"
+                       "+U x 2 @4 | x 10 @2 @4\n"
+                       "-D x 2 @4 | x 10 @2 @2\n");
+    CHECK_INT(rows_stored(&h, 0), 1);
+    CHECK_INT(rows_stored(&h, 1), 1);
+    h_free(&h);
+}
+
+TEST(regular_left_outer_retractions) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_REGULAR, SLJT_LEFT, NULL);
+    L(&h, "x", 1, 1);
+    send(&h);
+    R(&h, "x", 10, 2);
+    send(&h);
+    R(&h, "x", 11, 3);
+    send(&h);
+    row_kind(&h, 1, "x", 10, 2, SL_DELETE);
+    send(&h);
+    row_kind(&h, 1, "x", 11, 3, SL_DELETE);
+    send(&h);
+    row_kind(&h, 0, "x", 1, 1, SL_DELETE);
+    send(&h);
+    R(&h, "y", 12, 7); /* no left row: nothing on a LEFT join */
+    L(&h, NULL, 2, 8);
+    h_end(&h);
+    CHECK_STR(out(&h), "+I x 1 @1 | - @1\n"
+                       "-D x 1 @1 | - @2\n"
+                       "+I x 1 @1 | x 10 @2 @2\n"
+                       "+I x 1 @1 | x 11 @3 @3\n"
+                       "-D x 1 @1 | x 10 @2 @2\n"
+                       "-D x 1 @1 | x 11 @3 @3\n"
+                       "+I x 1 @1 | - @3\n"
+                       "-D x 1 @1 | - @1\n"
+                       "+I null 2 @8 | - @8\n");
+    CHECK_INT(rows_stored(&h, 0), 1); /* the NULL-key row, kept to retract it */
+    h_free(&h);
+}
+
+TEST(regular_full_outer_residual) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_REGULAR, SLJT_FULL, "a<b");
+    R(&h, "x", 10, 1);
+    send(&h);
+    L(&h, "x", 50, 2); /* fails a < b */
+    send(&h);
+    L(&h, "x", 5, 3);
+    send(&h);
+    row_kind(&h, 0, "x", 5, 4, SL_DELETE);
+    h_end(&h);
+    CHECK_STR(out(&h), "+I - | x 10 @1 @1\n"
+                       "+I x 50 @2 | - @2\n"
+                       "-D - | x 10 @1 @3\n"
+                       "+I x 5 @3 | x 10 @1 @3\n"
+                       "-D x 5 @4 | x 10 @1 @4\n"
+                       "+I - | x 10 @1 @4\n");
+    h_free(&h);
+}
+
+TEST(regular_ttl) {
+    harness h;
+    memset(&h, 0, sizeof h);
+    h_init(&h, SLJOIN_MODE_REGULAR, SLJT_INNER, NULL);
+    /* TTL is applied at open: reopen with it set. */
+    h.op->vt->free(h.op);
+    slstate_free(h.st);
+    h.st = sltest_state_new(SL_KEY_GROUPS);
+    h.ctx.state = h.st;
+    h.ctx.state_ttl_us = 10 * S;
+    h_open_op(&h);
+    h.now = 100 * S;
+    L(&h, "x", 1, 1);
+    send(&h);
+    h.now = 105 * S;
+    R(&h, "x", 10, 2); /* within the TTL */
+    send(&h);
+    h.now = 200 * S;
+    h.op->vt->tick(h.op, h.now);
+    sltest_unpin(h.st);
+    R(&h, "x", 11, 3); /* the left row expired: no match */
+    h_end(&h);
+    CHECK_STR(out(&h), "+I x 1 @1 | x 10 @2 @2\n");
+    CHECK(h.m.rows_expired >= 1);
+    h_free(&h);
+}
+
+/* ---- temporal join: left = probe, right = versions ---- */
+
+TEST(temporal_versions) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_TEMPORAL, SLJT_LEFT, NULL);
+    R(&h, "EUR", 110, 0);
+    R(&h, "EUR", 120, 10);
+    L(&h, "EUR", 1, 5);
+    L(&h, "EUR", 2, 12);
+    L(&h, "EUR", 3, 9);
+    L(&h, "USD", 4, 6); /* no version: padded (LEFT) */
+    L(&h, NULL, 5, 6);
+    send(&h);
+    R(&h, "EUR", 115, 8); /* arrives after the probes, before the watermark */
+    row_kind(&h, 1, "EUR", 120, 11, SL_UPDATE_BEFORE);
+    row_kind(&h, 1, "EUR", 125, 11, SL_UPDATE_AFTER);
+    wm(&h, 13);
+    CHECK_STR(out(&h), "+I null 5 @6 | - @6\n"
+                       "+I EUR 1 @5 | EUR 110 @0 @5\n"
+                       "+I EUR 3 @9 | EUR 115 @8 @9\n"
+                       "+I EUR 2 @12 | EUR 125 @11 @12\n"
+                       "+I USD 4 @6 | - @6\n");
+    /* Only the version valid at the watermark is left. */
+    CHECK_INT(rows_stored(&h, 0), 0);
+    L(&h, "EUR", 6, 12); /* late */
+    send(&h);
+    CHECK_INT(h.m.rows_late, 1);
+    h_restart(&h);
+    row_kind(&h, 1, "EUR", 125, 20, SL_DELETE);
+    L(&h, "EUR", 7, 19);
+    L(&h, "EUR", 8, 21);
+    h_end(&h);
+    CHECK_STR(out(&h) + strlen("+I null 5 @6 | - @6\n+I EUR 1 @5 | EUR 110 @0 @5\n"
+                               "+I EUR 3 @9 | EUR 115 @8 @9\n"
+                               "+I EUR 2 @12 | EUR 125 @11 @12\n+I USD 4 @6 | - @6\n"),
+              "+I EUR 7 @19 | EUR 125 @11 @19\n"
+              "+I EUR 8 @21 | - @21\n");
+    CHECK_INT(rows_stored(&h, 1), 0);
+    h_free(&h);
+}
+
+TEST(temporal_inner_prunes) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_TEMPORAL, SLJT_INNER, NULL);
+    for (int64_t t = 0; t < 100; t++) {
+        R(&h, "EUR", 100 + t, t);
+        if (t % 10 == 5) {
+            L(&h, "EUR", t, t);
+            L(&h, "GBP", t, t);
+        }
+        wm(&h, t - 1);
+    }
+    CHECK(slkv_count(slstate_table(h.st, "join.r", 0)) == 1);
+    h_end(&h);
+    CHECK_STR(out(&h), "+I EUR 5 @5 | EUR 105 @5 @5\n+I EUR 15 @15 | EUR 115 @15 @15\n"
+                       "+I EUR 25 @25 | EUR 125 @25 @25\n+I EUR 35 @35 | EUR 135 @35 @35\n"
+                       "+I EUR 45 @45 | EUR 145 @45 @45\n+I EUR 55 @55 | EUR 155 @55 @55\n"
+                       "+I EUR 65 @65 | EUR 165 @65 @65\n+I EUR 75 @75 | EUR 175 @75 @75\n"
+                       "+I EUR 85 @85 | EUR 185 @85 @85\n+I EUR 95 @95 | EUR 195 @95 @95\n");
+    h_free(&h);
+}
+
+TEST(arg_errors) {
+    sl_schema *a, *b;
+    CHECK(sl_schema_parse("k STRING", &a) == SL_OK);
+    CHECK(sl_schema_parse("k BIGINT", &b) == SL_OK);
+    sl_schema *o = sljoin_out_schema(a, b);
+    CHECK_STR(sl_schema_name(o, 1), "k$1");
+    slkeyspec key = {1, {0}};
+    sljoin_arg *arg;
+    CHECK(sljoin_arg_new(SLJOIN_MODE_REGULAR, SLJT_INNER, a, b, o, &key, &key, NULL, &arg) ==
+          SL_ERR_ARG);
+    CHECK_CONTAINS(sl_errmsg(), "STRING and BIGINT");
+    slkeyspec none = {0};
+    CHECK(sljoin_arg_new(SLJOIN_MODE_REGULAR, SLJT_INNER, a, a, o, &none, &none, NULL, &arg) ==
+          SL_ERR_ARG);
+    slschema_unref(a);
+    slschema_unref(b);
+    slschema_unref(o);
+}
