@@ -27,5 +27,7 @@ int slcli_apply_sets(slsql *s, char **sets, int n);
 int slcli_shell(int argc, char **argv);
 /* `sluice gen nexmark ...`: generated events to stdout (gen.c). */
 int slcli_gen(int argc, char **argv);
+/* `sluice bench ...`: the Nexmark suite with figures (bench.c). */
+int slcli_bench(int argc, char **argv);
 
 #endif /* SL_CLI_H */

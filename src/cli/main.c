@@ -1,6 +1,7 @@
 /*
  * main.c - the `sluice` program: command dispatch, `run` and `explain`.
- * The interactive shell (`sluice sql`) is in shell.c, `sluice gen` in gen.c.
+ * The interactive shell (`sluice sql`) is in shell.c, `sluice gen` in gen.c,
+ * `sluice bench` in bench.c.
  *
  * Exit codes (also in --help): 0 success; 1 the job failed while running;
  * 2 bad command line; 3 the SQL was refused (syntax, names, types, plan);
@@ -26,9 +27,10 @@ static const char *usage_main =
     "  sql                 the SQL shell: type statements, watch query results update live\n"
     "                      (`sluice sql < script.sql` or `-f FILE` runs a script)\n"
     "  gen nexmark         write Nexmark benchmark events to stdout (JSON lines or CSV)\n"
+    "  bench               run the Nexmark queries on generated events and print figures\n"
     "  version             print the version\n"
     "\n"
-    "Not built yet: checkpoints (--checkpoint-dir), `sluice bench`.\n"
+    "Not built yet: checkpoints (--checkpoint-dir).\n"
     "Run `sluice <command> --help` for the options of a command.\n"
     "\n"
     "exit codes: 0 ok, 1 job failed while running, 2 bad command line, 3 SQL refused,\n"
@@ -380,8 +382,7 @@ int main(int argc, char **argv) {
         return slcli_gen(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "bench") == 0) {
-        fprintf(stderr, "sluice: '%s' is not built yet\n", cmd);
-        return SLCLI_EXIT_USAGE;
+        return slcli_bench(argc - 2, argv + 2);
     }
     fprintf(stderr, "sluice: unknown command '%s'\n%s", cmd, usage_main);
     return SLCLI_EXIT_USAGE;

@@ -108,6 +108,12 @@ typedef struct slnexmark_conf {
     int64_t group;          /* out-of-order group size (1 = in order) */
     uint64_t seed_hash;     /* hash of seed: the per-event random streams start from it */
     slnex_tables *tabs;     /* owned: letter pools, names, channels and URLs */
+    /* Instrumentation (the `sluice bench` runner; NULL otherwise): called by
+     * every subtask at the end of each read() with the batch it filled (rows
+     * [n0, b->n) are new) and whether the source has ended. Thread: the
+     * source's worker; several subtasks call it concurrently. */
+    void (*on_read)(void *user, int subtask, const slbatch *b, uint32_t n0, bool end);
+    void *on_read_user; /* borrowed */
 } slnexmark_conf;
 
 slnexmark_conf *slnexmark_conf_new(void);
@@ -154,6 +160,11 @@ typedef struct slsink_conf {
     bool no_kind; /* text lines without the row kind (append-only output) */
     pthread_mutex_t mu; /* guards truncated (the first subtask to open truncates) and writes */
     bool truncated;
+    /* Instrumentation (the `sluice bench` runner; NULL otherwise): called with
+     * every batch the sink receives, before it is written or dropped.
+     * Thread: the sink subtask's worker; subtasks call it concurrently. */
+    void (*on_batch)(void *user, int subtask, const slbatch *b);
+    void *on_batch_user; /* borrowed */
 } slsink_conf;
 
 slsink_conf *slsink_conf_new(slsink_kind kind, sl_format format);

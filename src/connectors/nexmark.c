@@ -913,6 +913,7 @@ typedef struct nxsrc {
     int64_t ts_cached;
     bool started;
     int64_t start_us;   /* first read (rate limiting) */
+    int subtask;
 } nxsrc;
 
 static sl_err nx_open(slsource *s, slopctx *c) {
@@ -1038,13 +1039,14 @@ static slsrc_status nx_read(slsource *s, slbatch *b) {
         i++;
     }
     b->n = i;
-    if (i > n0) {
-        return SLSRC_MORE;
+    slsrc_status st = i > n0 ? SLSRC_MORE
+                      : g->blk * (uint64_t)g->block + (uint64_t)g->off >= end
+                          ? SLSRC_END
+                          : SLSRC_IDLE; /* rate limited */
+    if (c->on_read) {
+        c->on_read(c->on_read_user, g->subtask, b, n0, st == SLSRC_END);
     }
-    if (g->blk * (uint64_t)g->block + (uint64_t)g->off >= end) {
-        return SLSRC_END;
-    }
-    return SLSRC_IDLE; /* rate limited */
+    return st;
 }
 
 static void nx_free(slsource *s) {
@@ -1067,6 +1069,7 @@ slsource *slnexmark_source_new(void *conf, int subtask, int parallelism) {
     g->block = total_prop(c);
     g->stride = (uint64_t)(parallelism > 0 ? parallelism : 1);
     g->blk = (uint64_t)subtask;
+    g->subtask = subtask;
     g->ts_lo = g->ts_hi = 0; /* empty cache */
     switch (c->table) {
     case SLNEX_PERSON:

@@ -92,6 +92,9 @@ static void write_out(sinkop *s) {
 static void sink_batch(slop *op, int input, slbatch *b) {
     SL_UNUSED(input);
     sinkop *s = (sinkop *)op;
+    if (s->conf->on_batch) {
+        s->conf->on_batch(s->conf->on_batch_user, op->ctx ? op->ctx->subtask : 0, b);
+    }
     if (s->conf->kind == SLSINK_DISCARD) {
         /* counted below */
     } else if (s->conf->kind == SLSINK_FOREACH) {

@@ -703,7 +703,46 @@ static sl_err special_args(slparser *p, slx *e, int *cap, bool *done) {
     return SL_OK;
 }
 
-/* NAME ( args ) [OVER ...], at '('. */
+/*
+ * agg(x) FILTER (WHERE cond), at FILTER: rewritten to agg(CASE WHEN cond THEN
+ * x END) (COUNT(*): THEN 1), which is the same for aggregates that skip NULLs;
+ * the others are refused here.
+ */
+static sl_err parse_filter(slparser *p, slx *e) {
+    static const char *const skip_nulls[] = {"COUNT", "SUM", "MIN", "MAX", "AVG", "STDDEV",
+                                             "STDDEV_SAMP", "STDDEV_POP"};
+    slpos pos = slp_cur(p)->pos;
+    bool ok = false;
+    for (size_t i = 0; i < sizeof skip_nulls / sizeof *skip_nulls; i++) {
+        ok = ok || strcmp(e->text, skip_nulls[i]) == 0;
+    }
+    if (!ok || e->n_kids != 1) {
+        return slsql_error_at(p, pos,
+                              "FILTER (WHERE ...) is supported on COUNT, SUM, MIN, MAX, AVG and "
+                              "STDDEV of one argument, not on %s",
+                              e->text);
+    }
+    slp_next(p); /* FILTER */
+    slp_next(p); /* ( */
+    SLTRY(slsql_expect_kw(p, "WHERE", "WHERE after FILTER ("));
+    slx *cond;
+    SLTRY(slsql_expr(p, &cond));
+    SLTRY(slsql_expect(p, SLTOK_RPAREN, "')' to close FILTER (WHERE ..."));
+    slx *val = e->kids[0];
+    if (val->kind == SLX_STAR) {
+        val = slsql_newx(p, SLX_INT, val->pos);
+        val->i = 1;
+    }
+    slx *c = slsql_newx(p, SLX_CASE, pos);
+    c->kids = slsql_alloc(p, 2 * sizeof *c->kids);
+    c->kids[0] = cond;
+    c->kids[1] = val;
+    c->n_kids = 2;
+    e->kids[0] = c;
+    return SL_OK;
+}
+
+/* NAME ( args ) [FILTER (WHERE ...)] [OVER ...], at '('. */
 static sl_err parse_call(slparser *p, const char *name, slpos pos, slx **out) {
     slx *e = slsql_newx(p, SLX_CALL, pos);
     e->text = name;
@@ -732,6 +771,9 @@ static sl_err parse_call(slparser *p, const char *name, slpos pos, slx **out) {
         if (!done) {
             SLTRY(call_rest(p, e, &cap));
         }
+    }
+    if (slp_kw(p, "FILTER") && slp_peek(p, 1)->kind == SLTOK_LPAREN) {
+        SLTRY(parse_filter(p, e));
     }
     if (slp_accept_kw(p, "OVER")) {
         SLTRY(parse_over(p, &e->over));

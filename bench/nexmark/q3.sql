@@ -1,0 +1,10 @@
+-- Nexmark q3: local item suggestion. Who is selling in category 10 in OR, ID
+-- or CA (an incremental join of auctions with people).
+CREATE TABLE nexmark_q3 (
+    name VARCHAR, city VARCHAR, state VARCHAR, id BIGINT
+) WITH ('connector' = 'blackhole');
+
+INSERT INTO nexmark_q3
+SELECT P.name, P.city, P.state, A.id
+FROM auction AS A INNER JOIN person AS P ON A.seller = P.id
+WHERE A.category = 10 AND (P.state = 'OR' OR P.state = 'ID' OR P.state = 'CA');
