@@ -317,7 +317,7 @@ TEST(interval_inner_out_of_order) {
     L(&h, "x", 2, 7); /* out of order: matches 4 (3), 5 (2) */
     send(&h);
     CHECK_STR(out(&h), "+I x 1 @10 | x 11 @5 @10\n"
-                       "+I x 1 @10 | x 12 @12 @12\n"
+                       "+I x 1 @10 | x 12 @12 @10\n"
                        "+I x 2 @7 | x 10 @4 @7\n"
                        "+I x 2 @7 | x 11 @5 @7\n");
     /* The watermark is held back by max(0, -lo, hi) = 5 s. */
