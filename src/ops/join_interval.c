@@ -4,7 +4,8 @@
  * residual holds). The times are the inputs' time columns (a->time_col).
  *
  * Each arriving row is probed against the other side's stored rows of its
- * key (pairs come out at once, with event time max(l, r)) and then stored in
+ * key (pairs come out at once, with the left's time as event time, the
+ * right's for a RIGHT join, the later for FULL) and then stored in
  * its side's list (ns 0). A row can meet no future row once the other
  * side's watermark passes it: a left row at l when the right watermark
  * reaches l - lo, a right row at r when the left watermark reaches r + hi.
@@ -41,6 +42,13 @@ static int64_t expiry(const sljoin_arg *a, int side, int64_t t) {
 static bool in_bounds(const sljoin_arg *a, int side, int64_t t, int64_t other) {
     __int128 d = side == 0 ? (__int128)t - other : (__int128)other - t;
     return d >= a->lo && d <= a->hi;
+}
+
+/* A pair's event time: the time attribute the planner gives the output (the
+ * left's, the right's for a RIGHT join), the later of the two for FULL. */
+static int64_t pair_ts(const sljoin_arg *a, int side, int64_t t, int64_t other) {
+    int64_t l = side == 0 ? t : other, r = side == 0 ? other : t;
+    return a->type == SLJT_FULL ? SL_MAX(l, r) : a->type == SLJT_RIGHT ? r : l;
 }
 
 static void probe_row(jop *j, int side, const slbatch *b, uint32_t i) {
@@ -91,7 +99,7 @@ static void probe_row(jop *j, int side, const slbatch *b, uint32_t i) {
                 continue;
             }
             jsrc other = {.row = cand[k].row};
-            sljc_emit_side(j, side, &me, &other, SL_MAX(t, cand[k].ts), SL_INSERT);
+            sljc_emit_side(j, side, &me, &other, pair_ts(a, side, t, cand[k].ts), SL_INSERT);
             if (cand[k].matched == 0) {
                 int32_t one = 1;
                 memcpy(cand[k].hdr + 12, &one, 4);

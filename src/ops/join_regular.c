@@ -137,14 +137,34 @@ static void join_row(jop *j, int s, const slbatch *b, uint32_t i) {
     store(j, s, h, acc ? 1 : -1, total, b, i);
 }
 
+/* Incremental TTL cleanup: examine up to `budget` entries per side. */
+static void cleanup(jop *j, int64_t now_us, uint64_t budget) {
+    slopctx *c = j->base.ctx;
+    if (c->state_ttl_us <= 0) {
+        return;
+    }
+    uint64_t n = 0;
+    for (int s = 0; s < 2; s++) {
+        n += slkv_expire(j->rows[s], now_us, budget);
+    }
+    if (n) {
+        slmetric_add(&c->metrics->rows_expired, n);
+    }
+}
+
 static void rj_batch_take(slop *op, int input, slbatch *b) {
     jop *j = (jop *)op;
-    slmetric_add(&op->ctx->metrics->rows_in, b->n);
-    for (uint32_t i = 0; i < b->n; i++) {
+    slopctx *c = op->ctx;
+    slmetric_add(&c->metrics->rows_in, b->n);
+    uint32_t n = b->n;
+    for (uint32_t i = 0; i < n; i++) {
         join_row(j, input ? 1 : 0, b, i);
     }
     slbatch_free(b);
     sljc_flush(j);
+    if (c->state_ttl_us > 0) {
+        cleanup(j, slclock_now(c->clock), 2 * (uint64_t)n + 16);
+    }
 }
 
 /* Processing-time TTL: examine a bounded number of entries per tick. */
@@ -154,11 +174,7 @@ static int64_t rj_tick(slop *op, int64_t now_us) {
     if (c->state_ttl_us <= 0) {
         return SL_TIME_MAX;
     }
-    uint64_t n = 0;
-    for (int s = 0; s < 2; s++) {
-        n += slkv_expire(j->rows[s], now_us, 1024);
-    }
-    slmetric_add(&c->metrics->rows_expired, n);
+    cleanup(j, now_us, 1024);
     return now_us + SL_MAX(c->state_ttl_us / 4, (int64_t)1000);
 }
 

@@ -986,7 +986,10 @@ sl_err slplan_topn(slplan *p, const slselect *sel, bool *matched, slrel *out) {
         o.cols[i].hidden = c.cols[i].hidden;
         o.cols[i].name = c.cols[i].name;
     }
-    o.rowtime = window ? c.rowtime : -1;
+    /* Deduplication on the time attribute keeps it (as Flink): its result is a
+     * versioned table, usable on the right of a temporal join. */
+    bool dedup_time = limit == 1 && order_col[0] == -1;
+    o.rowtime = window || dedup_time ? c.rowtime : -1;
     o.proctime = -1;
     o.updating = !window;
     *out = o;
