@@ -289,6 +289,8 @@ sl_err slcep_compile(const slcep_pat *p, slcep_prog **out) {
     bool empty = false;
     for (int i = 0; i < k; i++) {
         empty = empty || prog->ins[cl[i]].op == SLCEP_I_MATCH;
+        /* an attempt starts at its first row: no wait before it */
+        prog->ins[cl[i]].contig = SLCEP_STRICT;
     }
     slmem_free(seen);
     slmem_free(stack);
