@@ -104,11 +104,42 @@ static slcep_pat *to_pat(const mctx *m, const slmpat *pt) {
     return NULL;
 }
 
-/* Add a substitution of node x by nav (deduplicated by equal nodes). */
-static sl_err add_nav(mctx *m, const slx *x, const slcep_nav *nav) {
-    for (int i = 0; i < m->n_subst; i++) {
-        if (slx_equal(m->subst[i].ast, x)) {
-            return SL_OK;
+/* A synthetic column node "$navK" standing for substitution K: the
+ * rewritten tree uses it instead of the navigation node, so the binder's
+ * structural matching (which treats A.price and price alike) cannot mix two
+ * navigations up. */
+static slx *synth(mctx *m, const slx *x, int k) {
+    slx *c = slarena_alloc(&m->p->arena, sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->kind = SLX_COLUMN;
+    c->pos = x->pos;
+    char name[32];
+    snprintf(name, sizeof name, "$nav%d", k);
+    c->text = slplan_strdup(m->p, name);
+    return c;
+}
+
+static slx *add_subst(mctx *m, const slx *x, slexpr *e) {
+    slmem_grow((void **)&m->subst, &m->cap_subst, (size_t)m->n_subst + 1, sizeof *m->subst);
+    slx *c = synth(m, x, m->n_subst);
+    m->subst[m->n_subst].ast = c;
+    m->subst[m->n_subst].e = e;
+    m->n_subst++;
+    return c;
+}
+
+/* The node standing for nav (one per distinct nav). */
+static sl_err add_nav(mctx *m, const slx *x, const slcep_nav *nav, slx **out) {
+    for (int i = 0; i < m->n_navs; i++) {
+        const slcep_nav *o = &m->navs[i];
+        if (o->kind == nav->kind && o->var == nav->var && o->col == nav->col &&
+            o->off == nav->off) {
+            for (int j = 0; j < m->n_subst; j++) {
+                if (slexpr_column_index(m->subst[j].e) == m->in->n + i) {
+                    *out = (slx *)m->subst[j].ast;
+                    return SL_OK;
+                }
+            }
         }
     }
     slcep_nav nv = *nav;
@@ -118,19 +149,8 @@ static sl_err add_nav(mctx *m, const slx *x, const slcep_nav *nav) {
     }
     slmem_grow((void **)&m->navs, &m->cap_navs, (size_t)m->n_navs + 1, sizeof *m->navs);
     m->navs[m->n_navs] = nv;
-    slmem_grow((void **)&m->subst, &m->cap_subst, (size_t)m->n_subst + 1, sizeof *m->subst);
-    m->subst[m->n_subst].ast = x;
-    m->subst[m->n_subst].e = slexpr_column(m->in->n + m->n_navs, nv.type);
-    m->n_subst++;
+    *out = add_subst(m, x, slexpr_column(m->in->n + m->n_navs, nv.type));
     m->n_navs++;
-    return SL_OK;
-}
-
-static sl_err add_expr_subst(mctx *m, const slx *x, slexpr *e) {
-    slmem_grow((void **)&m->subst, &m->cap_subst, (size_t)m->n_subst + 1, sizeof *m->subst);
-    m->subst[m->n_subst].ast = x;
-    m->subst[m->n_subst].e = e;
-    m->n_subst++;
     return SL_OK;
 }
 
@@ -180,8 +200,10 @@ static sl_err int_arg(mctx *m, const slx *x, const char *fn, int64_t *out) {
     return SL_OK;
 }
 
-/* Find the navigation nodes of x and add their substitutions. */
-static sl_err walk(mctx *m, const slx *x) {
+/* A copy of x (*out) in which navigation nodes are replaced by synthetic
+ * columns with substitutions. */
+static sl_err walk(mctx *m, const slx *x, slx **out) {
+    *out = (slx *)x;
     if (!x) {
         return SL_OK;
     }
@@ -193,10 +215,11 @@ static sl_err walk(mctx *m, const slx *x) {
                               col == -2 ? "ambiguous" : "unknown", x->text);
         }
         if (v == m->cur_var) {
-            return add_expr_subst(m, x, slexpr_column(col, sl_schema_type(m->in->s->schema, col)));
+            *out = add_subst(m, x, slexpr_column(col, sl_schema_type(m->in->s->schema, col)));
+            return SL_OK;
         }
         slcep_nav nav = {SLCEP_NAV_LAST, v, col, 0, 0};
-        return add_nav(m, x, &nav);
+        return add_nav(m, x, &nav, out);
     }
     if (x->kind == SLX_CALL && !x->over) {
         const char *fn = x->text;
@@ -216,7 +239,7 @@ static sl_err walk(mctx *m, const slx *x) {
             if (prev) {
                 nav.var = -1;
             }
-            return add_nav(m, x, &nav);
+            return add_nav(m, x, &nav, out);
         }
         if (strcmp(fn, "NEXT") == 0) {
             return slplan_err(m->p, x->pos, SL_ERR_UNSUPPORTED,
@@ -232,7 +255,7 @@ static sl_err walk(mctx *m, const slx *x) {
                                   "MATCH_ROWTIME() is only allowed in MEASURES");
             }
             slcep_nav nav = {rt ? SLCEP_NAV_ROWTIME : SLCEP_NAV_CLASSIFIER, -1, -1, 0, 0};
-            return add_nav(m, x, &nav);
+            return add_nav(m, x, &nav, out);
         }
         if (strcmp(fn, "MATCH_PROCTIME") == 0) {
             return slplan_err(m->p, x->pos, SL_ERR_UNSUPPORTED, "MATCH_PROCTIME() is not supported");
@@ -253,16 +276,23 @@ static sl_err walk(mctx *m, const slx *x) {
             }
             slcep_nav nav = {k, -1, -1, 0, 0};
             SLTRY_M(nav_arg(m, x->kids[0], fn, k == SLCEP_NAV_COUNT, &nav.var, &nav.col));
-            return add_nav(m, x, &nav);
+            return add_nav(m, x, &nav, out);
         }
     }
     if (x->kind == SLX_SUBQUERY) {
         return slplan_err(m->p, x->pos, SL_ERR_UNSUPPORTED, "subqueries are not allowed in %s",
                           m->clause);
     }
-    for (int i = 0; i < x->n_kids; i++) {
-        SLTRY_M(walk(m, x->kids[i]));
+    if (x->n_kids == 0) {
+        return SL_OK;
     }
+    slx *c = slarena_alloc(&m->p->arena, sizeof *c);
+    *c = *x;
+    c->kids = slarena_alloc(&m->p->arena, sizeof *c->kids * (size_t)x->n_kids);
+    for (int i = 0; i < x->n_kids; i++) {
+        SLTRY_M(walk(m, x->kids[i], &c->kids[i]));
+    }
+    *out = c;
     return SL_OK;
 }
 
@@ -279,11 +309,12 @@ static void mctx_reset(mctx *m) {
 /* Bind x with navigation: *e and m->navs (taken by the caller). */
 static sl_err bind_nav(mctx *m, const slx *x, slexpr **e) {
     *e = NULL;
-    sl_err err = walk(m, x);
+    slx *y;
+    sl_err err = walk(m, x, &y);
     if (!err) {
         slbind b = {.p = m->p, .r = m->in, .subst = m->subst, .n_subst = m->n_subst,
                     .clause = m->clause};
-        err = slbind_expr(&b, x, e);
+        err = slbind_expr(&b, y, e);
     }
     return err;
 }
@@ -444,7 +475,7 @@ sl_err slplan_match(slplan *p, const slfrom *f, slrel *in, slrel *out) {
         meas[i].e = NULL;
     }
     if (err) {
-        err = slplan_err_at(p, mr->pos, err);
+        err = slplan_err_at(p, mr->pattern->pos, err);
         goto out;
     }
     slbuf d = {0};
