@@ -8,7 +8,9 @@
 #                stably sorted by device and window: one window's updates
 #                keep their order;
 #   top_items    scripts/gen-purchases.py: exact at parallelism 1 (hours in
-#                order, ranks in order), sorted at 2.
+#                order, ranks in order), sorted at 2;
+#   vshape       scripts/gen-ticks.py (the V pattern found in Python), sorted:
+#                matches of different symbols come in no defined order.
 # The late and dead-letter counts on stderr are compared exactly. The
 # generators must reproduce the checked-in data and expected files.
 # Usage: examples_sql.sh BUILD_DIR (run from the repository root).
@@ -50,13 +52,14 @@ stderr_is() { # name, p, expected line
 
 # ---- the generators reproduce the checked-in files ----
 mkdir -p "$tmp/gen"
-python3 scripts/gen-iot.py "$tmp/gen" 2>/dev/null && python3 scripts/gen-purchases.py "$tmp/gen" 2>/dev/null
-for f in iot.jsonl iot.expected purchases.jsonl purchases.expected; do
+python3 scripts/gen-iot.py "$tmp/gen" 2>/dev/null && python3 scripts/gen-purchases.py "$tmp/gen" 2>/dev/null \
+    && python3 scripts/gen-ticks.py "$tmp/gen" 2>/dev/null
+for f in iot.jsonl iot.expected purchases.jsonl purchases.expected ticks.jsonl ticks.expected; do
     same "generator reproduces examples/data/$f" "examples/data/$f" "$tmp/gen/$f"
 done
 
 # ---- every example plans ----
-for ex in clickstream iot top_items; do
+for ex in clickstream iot top_items vshape; do
     if "$sluice" explain "examples/$ex.sql" >"$tmp/explain" 2>&1; then
         ok "$ex: explain"
     else
@@ -106,6 +109,14 @@ for p in 1 2; do
         same "top_items (parallelism 2): top 3 per hour, sorted" "$tmp/exp.sorted" "$tmp/sorted"
     fi
     stderr_is top_items $p "sluice: 0 malformed rows sent to the dead-letter output, 2 late rows"
+done
+
+# ---- vshape: MATCH_RECOGNIZE (a fall of three or more ticks, then a rise) ----
+for p in 1 2; do
+    run vshape $p || continue
+    sort "$tmp/vshape.$p.out" >"$tmp/sorted"
+    same "vshape (parallelism $p): V patterns per symbol, sorted" examples/data/ticks.expected "$tmp/sorted"
+    stderr_is vshape $p "sluice: 0 malformed rows sent to the dead-letter output, 2 late rows"
 done
 
 echo "$pass passed, $fail failed"
