@@ -38,6 +38,9 @@
  * (BOOLEAN), or u32 length + bytes (STRING).
  * Timers: (T, key) namespace TIMER_ROWS; (first start + WITHIN, key)
  * namespace TIMER_EXPIRE drops attempts that can no longer finish in time.
+ * Watermark: the forwarded watermark is held behind the first row of the
+ * oldest attempt of any key (w->holds, rebuilt from cep.run at restore), so
+ * a match emitted later is never behind the watermark downstream.
  * State of a key is bounded by its live attempts: rows before the oldest
  * attempt's start are deleted after every step.
  *
@@ -55,6 +58,7 @@ typedef struct runhdr {
     uint64_t next;   /* id of the key's next row */
     uint64_t lo;     /* rows below lo are gone */
     int64_t expiry;  /* pending TIMER_EXPIRE time, SL_TIME_MIN = none */
+    int64_t hold;    /* first time of the oldest attempt (in w->holds), SL_TIME_MIN = none */
     uint32_t n_groups, n_threads, n_labels, pad;
 } runhdr;
 
@@ -78,6 +82,7 @@ typedef struct cepop {
     const slcep_arg *arg; /* borrowed: the graph owns it */
     slkv *bufn, *buf, *rows, *run, *tmr; /* borrowed (state) */
     sltimers *timers;                    /* owned */
+    sltimers *holds;                     /* owned: a sorted set of every key's run.hold */
     slexpr_eval *ev;                     /* owned */
     /* the key being processed */
     slbuf key;
@@ -108,6 +113,7 @@ typedef struct cepop {
     sl_out sout;         /* C select: writes into out */
     bool sout_on;
     int64_t wm;
+    int64_t fwd; /* watermark forwarded */
     /* end of input: keys to finish */
     slbuf endkeys;
 } cepop;
@@ -341,7 +347,7 @@ static void run_load(cepop *w) {
     const char *p = slkv_get(w->run, 0, key_bytes(w), (uint32_t)w->key.len, w->hash, &vl);
     slbuf_reset(&w->lab);
     if (!p) {
-        w->h = (runhdr){0, 0, SL_TIME_MIN, 0, 0, 0, 0};
+        w->h = (runhdr){0, 0, SL_TIME_MIN, SL_TIME_MIN, 0, 0, 0, 0};
     } else {
         memcpy(&w->h, p, sizeof w->h);
         const char *q = p + sizeof w->h;
@@ -393,6 +399,18 @@ static void run_store(cepop *w) {
                          (uint32_t)w->key.len, w->hash);
         }
         w->h.expiry = expiry;
+    }
+    int64_t hold = w->h.n_groups ? w->g[0].start_ts : SL_TIME_MIN;
+    if (hold != w->h.hold) {
+        if (w->h.hold != SL_TIME_MIN) {
+            sltimers_delete(w->holds, SLTIMER_EVENT, w->h.hold, 0, key_bytes(w),
+                            (uint32_t)w->key.len, w->hash);
+        }
+        if (hold != SL_TIME_MIN) {
+            sltimers_set(w->holds, SLTIMER_EVENT, hold, 0, key_bytes(w), (uint32_t)w->key.len,
+                         w->hash);
+        }
+        w->h.hold = hold;
     }
     if (w->h.n_groups == 0) {
         slkv_remove(w->run, 0, key_bytes(w), (uint32_t)w->key.len, w->hash);
@@ -806,6 +824,7 @@ static sl_err cep_open(slop *op, slopctx *c) {
     w->win = slbatch_new(w->arg->in, 16);
     w->ev = slexpr_eval_new(c->batch_rows ? c->batch_rows : 1);
     w->wm = SL_TIME_MIN;
+    w->fwd = SL_TIME_MIN;
     return SL_OK;
 }
 
@@ -859,6 +878,9 @@ static void finish_all(cepop *w) {
     }
 }
 
+/* The watermark forwarded: held back behind the oldest attempt of any key,
+ * whose match (emitted later, with the time of its last row) would
+ * otherwise be behind the watermark downstream. Never goes back. */
 static int64_t cep_watermark(slop *op, int64_t wm) {
     cepop *w = (cepop *)op;
     if (wm > w->wm) {
@@ -869,7 +891,12 @@ static int64_t cep_watermark(slop *op, int64_t wm) {
         finish_all(w);
     }
     flush(w);
-    return wm;
+    int64_t fwd = w->wm, hold = sltimers_next(w->holds, SLTIMER_EVENT);
+    if (hold != SL_TIME_MAX) {
+        fwd = SL_MIN(fwd, add_sat(hold, -1));
+    }
+    w->fwd = SL_MAX(w->fwd, fwd);
+    return w->fwd;
 }
 
 static void cep_end(slop *op) {
@@ -884,11 +911,27 @@ static sl_err cep_snapshot(slop *op, int64_t id, slbuf *opstate) {
     return SL_OK;
 }
 
+static bool restore_hold(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                         void *user) {
+    SL_UNUSED(ns);
+    cepop *w = user;
+    runhdr h;
+    if (vlen >= sizeof h) {
+        memcpy(&h, val, sizeof h);
+        if (h.hold != SL_TIME_MIN) {
+            sltimers_set(w->holds, SLTIMER_EVENT, h.hold, 0, key, klen, slhash_bytes(key, klen, 0));
+        }
+    }
+    return true;
+}
+
+/* Timers from their table; the holds from the runs. */
 static sl_err cep_restore(slop *op, const slbuf *opstate, int n) {
     SL_UNUSED(opstate);
     SL_UNUSED(n);
     cepop *w = (cepop *)op;
     sltimers_load(w->timers, w->tmr);
+    slkv_visit_all(w->run, restore_hold, w);
     return SL_OK;
 }
 
@@ -898,6 +941,7 @@ static void cep_free(slop *op) {
         return;
     }
     sltimers_free(w->timers);
+    sltimers_free(w->holds);
     slexpr_eval_free(w->ev);
     slbuf_free(&w->key);
     slmem_free(w->g);
@@ -953,5 +997,6 @@ slop *slcep_new(void *arg, int subtask) {
     w->seen = slmem_alloc((size_t)n);
     w->cb = slmem_calloc((size_t)a->n_vars, sizeof *w->cb);
     w->timers = sltimers_new();
+    w->holds = sltimers_new();
     return &w->base;
 }
