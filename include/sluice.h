@@ -470,6 +470,98 @@ typedef struct sl_process_fns {
 sl_err sl_stream_process(sl_stream *keyed, const sl_schema *out_schema,
                          const sl_process_fns *fns, void *user, sl_stream **out);
 
+/* ---- patterns (complex event processing) --------------------------------- */
+
+/*
+ * A row pattern matched per key over a keyed stream, in event-time order
+ * (rows are buffered until the watermark passes them; late rows are counted
+ * and dropped), as FlinkCEP's Pattern API:
+ *
+ *   sl_pattern *p;
+ *   sl_pattern_begin("start", is_high, NULL, &p);
+ *   sl_pattern_next(p, "down", is_lower, NULL);       // the very next row
+ *   sl_pattern_one_or_more(p);                         // quantifies "down"
+ *   sl_pattern_greedy(p);
+ *   sl_pattern_followed_by(p, "up", is_higher, NULL); // a later row (gaps allowed)
+ *   sl_pattern_within(p, 10 * SL_MINUTE);
+ *   sl_stream_pattern(keyed, p, out_schema, on_match, NULL, &matches);
+ *   sl_pattern_free(p);                                // the stream keeps a copy
+ *
+ * Each element is a named variable with a condition; the quantifier calls
+ * (times, one_or_more, optional, greedy) apply to the element added last.
+ * Rows of one quantified element are consecutive; the contiguity given by
+ * next / followed_by / followed_by_any applies before its first row:
+ *   next             strict: the row right after the previous element's last
+ *   followed_by      relaxed: the first later row that satisfies the condition
+ *   followed_by_any  non-deterministic relaxed: any later satisfying row
+ * Quantifiers are reluctant (as few rows as possible) unless greedy() is
+ * called. The skip strategy (default SL_SKIP_NONE, FlinkCEP's noSkip: every
+ * match is emitted, from every row) chooses what happens after a match; with
+ * the others, each row starts at most one match (the preferred one) and
+ * matches are emitted in the order of their first rows. The SQL
+ * MATCH_RECOGNIZE clause compiles to the same matcher (docs/sql.md).
+ */
+typedef struct sl_pattern sl_pattern;
+/* A match, or a partial match while a condition runs; valid during the
+ * callback it is passed to. */
+typedef struct sl_match sl_match;
+
+/* Whether row `r` may be the next row of the variable being tested; `m` is
+ * the match so far, ending with r (so sl_match_row(m, "down", -2) is the
+ * previous "down" row). */
+typedef bool (*sl_pattern_cond_fn)(const sl_row *r, const sl_match *m, void *user);
+/* Write the output rows of a complete match to `o` (sl_out_emit each); their
+ * event time defaults to that of the match's last row. */
+typedef void (*sl_pattern_select_fn)(const sl_match *m, sl_out *o, void *user);
+
+typedef enum sl_skip {
+    SL_SKIP_NONE = 0,      /* every match (noSkip) */
+    SL_SKIP_PAST_LAST_ROW, /* the next match starts after this one's last row */
+    SL_SKIP_TO_NEXT_ROW,   /* ... at the row after this one's first row */
+    SL_SKIP_TO_FIRST,      /* ... at the first row of variable `var` */
+    SL_SKIP_TO_LAST,       /* ... at the last row of variable `var` */
+} sl_skip;
+
+/* A new pattern whose first element is `name` (cond NULL: any row). Names
+ * are unique within a pattern (compared case-insensitively). */
+sl_err sl_pattern_begin(const char *name, sl_pattern_cond_fn cond, void *user, sl_pattern **out);
+sl_err sl_pattern_next(sl_pattern *p, const char *name, sl_pattern_cond_fn cond, void *user);
+sl_err sl_pattern_followed_by(sl_pattern *p, const char *name, sl_pattern_cond_fn cond,
+                              void *user);
+sl_err sl_pattern_followed_by_any(sl_pattern *p, const char *name, sl_pattern_cond_fn cond,
+                                  void *user);
+/* The last element occurs min..max times (max -1: at least min). */
+sl_err sl_pattern_times(sl_pattern *p, int min, int max);
+sl_err sl_pattern_one_or_more(sl_pattern *p);
+/* The last element may be absent (combines with times / one_or_more). */
+sl_err sl_pattern_optional(sl_pattern *p);
+/* The last element's quantifier takes as many rows as it can. */
+sl_err sl_pattern_greedy(sl_pattern *p);
+/* Rows of a match lie within `us` microseconds: last - first < us. */
+sl_err sl_pattern_within(sl_pattern *p, int64_t us);
+/* `var` names the variable for SL_SKIP_TO_FIRST / SL_SKIP_TO_LAST. */
+sl_err sl_pattern_skip(sl_pattern *p, sl_skip skip, const char *var);
+void sl_pattern_free(sl_pattern *p);
+
+/* Match `p` on a keyed stream (not keyed: one key, parallelism 1); `select`
+ * writes the output rows (schema out_schema) of each match. */
+sl_err sl_stream_pattern(sl_stream *keyed, const sl_pattern *p, const sl_schema *out_schema,
+                         sl_pattern_select_fn select, void *user, sl_stream **out);
+/* The late rows of a pattern stream, as a stream with its input's schema. */
+sl_err sl_stream_pattern_late_rows(sl_stream *matches, sl_stream **out);
+
+/* Rows of the match, in order (0 .. size-1). */
+int sl_match_size(const sl_match *m);
+const sl_row *sl_match_at(const sl_match *m, int i);
+/* The variable row i was matched as. */
+const char *sl_match_var_at(const sl_match *m, int i);
+/* Rows matched as `var` (NULL: all rows). */
+int sl_match_count(const sl_match *m, const char *var);
+/* The i-th row matched as `var` (NULL: any): 0 the first, -1 the last, -2
+ * the one before it; NULL when there is none. The view is valid until the
+ * next sl_match_row / sl_match_at call. */
+const sl_row *sl_match_row(const sl_match *m, const char *var, int i);
+
 /* ---- sinks --------------------------------------------------------------- */
 
 /* Write rows to stdout; the row kind is printed (JSON: "op" field, CSV: first column). */

@@ -162,11 +162,54 @@ typedef enum slfrom_kind {
     SLFROM_SUBQUERY,  /* (query) [AS] alias */
     SLFROM_WINDOW,    /* TABLE(TUMBLE|HOP|CUMULATE|SESSION(TABLE input, DESCRIPTOR(col), ...)) */
     SLFROM_JOIN,      /* left JOIN right ON on / USING / , (cross) */
+    SLFROM_MATCH,     /* input MATCH_RECOGNIZE (match) [AS] alias */
 } slfrom_kind;
 
 typedef enum sljoin_kind {
     SLJOIN_INNER = 1, SLJOIN_LEFT, SLJOIN_RIGHT, SLJOIN_FULL, SLJOIN_CROSS,
 } sljoin_kind;
+
+/* MATCH_RECOGNIZE (parse_match.c). A row pattern: a variable, a
+ * concatenation or alternation of kids, or kids[0] quantified {min,max}
+ * (max -1: unbounded), reluctant when written with a trailing '?'. */
+typedef enum slmpat_kind { SLMPAT_VAR = 1, SLMPAT_SEQ, SLMPAT_ALT, SLMPAT_REPEAT } slmpat_kind;
+typedef struct slmpat slmpat;
+struct slmpat {
+    slmpat_kind kind;
+    slpos pos;
+    const char *name; /* VAR, as written */
+    slmpat **kids;
+    int n_kids;
+    int min, max;     /* REPEAT */
+    bool reluctant;   /* REPEAT */
+};
+
+typedef enum slmskip {
+    SLMSKIP_PAST_LAST = 0, /* AFTER MATCH SKIP PAST LAST ROW (the default) */
+    SLMSKIP_NEXT_ROW,      /* SKIP TO NEXT ROW */
+    SLMSKIP_FIRST,         /* SKIP TO FIRST var */
+    SLMSKIP_LAST,          /* SKIP TO LAST var / SKIP TO var */
+} slmskip;
+
+typedef struct slmatch {
+    slpos pos;           /* of MATCH_RECOGNIZE */
+    slx **partition;
+    int n_partition;
+    slorder *order;
+    int n_order;
+    slpos order_pos;
+    slitem *measures;    /* expr AS name (alias required) */
+    int n_measures;
+    slmskip skip;
+    const char *skip_var;
+    slpos skip_pos;
+    slmpat *pattern;
+    slx *within;         /* WITHIN INTERVAL ..., or NULL */
+    const char **define_names;
+    slx **defines;
+    slpos *define_pos;
+    int n_defines;
+} slmatch;
 
 typedef struct slfrom slfrom;
 struct slfrom {
@@ -200,6 +243,8 @@ struct slfrom {
     slx *on;            /* NULL for CROSS / comma joins */
     const char **using_cols;
     int n_using;
+    /* MATCH: the clause; the input relation is `input` */
+    slmatch *match;
 };
 
 typedef struct slselect {

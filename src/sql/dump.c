@@ -359,6 +359,78 @@ static void alias(slbuf *b, const char *a) {
     }
 }
 
+static void from(slbuf *b, const slfrom *f);
+
+static void mpat(slbuf *b, const slmpat *m) {
+    switch (m->kind) {
+    case SLMPAT_VAR:
+        name(b, m->name);
+        return;
+    case SLMPAT_SEQ:
+    case SLMPAT_ALT:
+        slbuf_puts(b, m->kind == SLMPAT_SEQ ? "(seq" : "(alt");
+        for (int k = 0; k < m->n_kids; k++) {
+            slbuf_putc(b, ' ');
+            mpat(b, m->kids[k]);
+        }
+        slbuf_putc(b, ')');
+        return;
+    case SLMPAT_REPEAT:
+        slbuf_printf(b, "(repeat %d %d%s ", m->min, m->max, m->reluctant ? " reluctant" : "");
+        mpat(b, m->kids[0]);
+        slbuf_putc(b, ')');
+        return;
+    }
+}
+
+/* MATCH_RECOGNIZE: (match <input> (partition ..) (order ..) (measures (e name) ..)
+ * (skip KIND [var]) (pattern ..) (within e) (define (v e) ..)) */
+static void match(slbuf *b, const slfrom *f) {
+    static const char *const skips[] = {"past-last-row", "to-next-row", "to-first", "to-last"};
+    const slmatch *m = f->match;
+    slbuf_puts(b, "(match ");
+    from(b, f->input);
+    if (m->n_partition) {
+        exprs(b, "partition", m->partition, m->n_partition);
+    }
+    if (m->n_order) {
+        orders(b, "order", m->order, m->n_order);
+    }
+    if (m->n_measures) {
+        slbuf_puts(b, " (measures");
+        for (int k = 0; k < m->n_measures; k++) {
+            slbuf_puts(b, " (");
+            slsql_dump_expr(m->measures[k].e, b);
+            slbuf_putc(b, ' ');
+            name(b, m->measures[k].alias);
+            slbuf_putc(b, ')');
+        }
+        slbuf_putc(b, ')');
+    }
+    slbuf_printf(b, " (skip %s", skips[m->skip]);
+    if (m->skip_var) {
+        slbuf_putc(b, ' ');
+        name(b, m->skip_var);
+    }
+    slbuf_puts(b, ") (pattern ");
+    mpat(b, m->pattern);
+    slbuf_putc(b, ')');
+    if (m->within) {
+        slbuf_puts(b, " (within ");
+        slsql_dump_expr(m->within, b);
+        slbuf_putc(b, ')');
+    }
+    slbuf_puts(b, " (define");
+    for (int k = 0; k < m->n_defines; k++) {
+        slbuf_puts(b, " (");
+        name(b, m->define_names[k]);
+        slbuf_putc(b, ' ');
+        slsql_dump_expr(m->defines[k], b);
+        slbuf_putc(b, ')');
+    }
+    slbuf_putc(b, ')');
+}
+
 static void from(slbuf *b, const slfrom *f) {
     static const char *const joins[] = {"?", "inner", "left", "right", "full", "cross"};
     if (!f) {
@@ -411,6 +483,9 @@ static void from(slbuf *b, const slfrom *f) {
             }
             slbuf_putc(b, ')');
         }
+        break;
+    case SLFROM_MATCH:
+        match(b, f);
         break;
     default:
         slbuf_printf(b, "(?from%d", (int)f->kind);

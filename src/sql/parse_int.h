@@ -211,4 +211,10 @@ sl_err slsql_query(slparser *p, slquery **out);
 /* Does a query start at the current token, after any number of '('? */
 bool slsql_starts_query(const slparser *p);
 
+/* ---- MATCH_RECOGNIZE (parse_match.c) ---- */
+
+/* At the keyword MATCH_RECOGNIZE: parse the clause over `input` into an
+ * SLFROM_MATCH item (its alias is parsed by the caller). */
+sl_err slsql_match_recognize(slparser *p, slfrom *input, slfrom **out);
+
 #endif /* SL_SQL_PARSE_INT_H */

@@ -217,9 +217,11 @@ static sl_err from_alias(slparser *p, slfrom *f) {
     return SL_OK;
 }
 
-static sl_err no_match_recognize(slparser *p) {
+/* `f MATCH_RECOGNIZE (...) [AS] alias`: wrap f when the clause follows. */
+static sl_err match_recognize(slparser *p, slfrom **f) {
     if (slp_kw(p, "MATCH_RECOGNIZE")) {
-        return slsql_error_at(p, slp_cur(p)->pos, "MATCH_RECOGNIZE is not supported yet");
+        SLTRY(slsql_match_recognize(p, *f, f));
+        SLTRY(from_alias(p, *f));
     }
     return SL_OK;
 }
@@ -251,7 +253,11 @@ static sl_err from_primary(slparser *p, slfrom **out) {
         f->kind = SLFROM_TABLE;
         f->pos = t->pos;
         SLTRY(slsql_dotted(p, "a table name", &f->name, NULL));
-        SLTRY(no_match_recognize(p));
+        if (slp_kw(p, "MATCH_RECOGNIZE")) {
+            SLTRY(match_recognize(p, &f));
+            *out = f;
+            return SL_OK;
+        }
         if (slp_kw(p, "FOR")) {
             slp_next(p);
             SLTRY(slsql_expect_kw(p, "SYSTEM_TIME", "SYSTEM_TIME after FOR"));
@@ -261,7 +267,7 @@ static sl_err from_primary(slparser *p, slfrom **out) {
         }
     }
     SLTRY(from_alias(p, f));
-    SLTRY(no_match_recognize(p));
+    SLTRY(match_recognize(p, &f));
     *out = f;
     return SL_OK;
 }

@@ -476,6 +476,11 @@ static sl_err plan_from(slplan *p, const slfrom *f, slrel *out) {
     }
     case SLFROM_WINDOW:
         return plan_window_tvf(p, f, out);
+    case SLFROM_MATCH: {
+        slrel in;
+        sl_err err = plan_from(p, f->input, &in);
+        return err ? err : slplan_match(p, f, &in, out);
+    }
     case SLFROM_JOIN:
         return slplan_join(p, f, out);
     }

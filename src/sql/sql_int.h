@@ -186,6 +186,9 @@ sl_err slplan_over(slplan *p, const slselect *sel, slrel *r, slrel *out);
  * returns true in *matched when sel has that shape, and plans the ranking. */
 sl_err slplan_topn(slplan *p, const slselect *sel, bool *matched, slrel *out);
 
+/* MATCH_RECOGNIZE over `in` (the planned input of f; plan_match.c). */
+sl_err slplan_match(slplan *p, const slfrom *f, slrel *in, slrel *out);
+
 /* Sources and sinks (plan_io.c). */
 sl_err slplan_scan(slplan *p, const slcat_entry *t, slpos pos, slrel *out);
 sl_err slplan_insert(slplan *p, const slstmt *st);

@@ -12,6 +12,8 @@
 #   enrich       by hand (below; the header of examples/enrich.sql says which
 #                rate each order gets), sorted: keys fire in no defined order;
 #   clicks       by hand (below; see the header of examples/clicks.sql), sorted.
+#   vshape       scripts/gen-ticks.py (the V pattern found in Python), sorted:
+#                matches of different symbols come in no defined order.
 # The late and dead-letter counts on stderr are compared exactly. The
 # generators must reproduce the checked-in data and expected files.
 # Usage: examples_sql.sh BUILD_DIR (run from the repository root).
@@ -53,13 +55,14 @@ stderr_is() { # name, p, expected line
 
 # ---- the generators reproduce the checked-in files ----
 mkdir -p "$tmp/gen"
-python3 scripts/gen-iot.py "$tmp/gen" 2>/dev/null && python3 scripts/gen-purchases.py "$tmp/gen" 2>/dev/null
-for f in iot.jsonl iot.expected purchases.jsonl purchases.expected; do
+python3 scripts/gen-iot.py "$tmp/gen" 2>/dev/null && python3 scripts/gen-purchases.py "$tmp/gen" 2>/dev/null \
+    && python3 scripts/gen-ticks.py "$tmp/gen" 2>/dev/null
+for f in iot.jsonl iot.expected purchases.jsonl purchases.expected ticks.jsonl ticks.expected; do
     same "generator reproduces examples/data/$f" "examples/data/$f" "$tmp/gen/$f"
 done
 
 # ---- every example plans ----
-for ex in clickstream iot top_items enrich clicks; do
+for ex in clickstream iot top_items enrich clicks vshape; do
     if "$sluice" explain "examples/$ex.sql" >"$tmp/explain" 2>&1; then
         ok "$ex: explain"
     else
@@ -147,6 +150,14 @@ for p in 1 2; do
     sort "$tmp/clicks.$p.out" >"$tmp/sorted"
     same "clicks (parallelism $p): impressions with their clicks within 10 minutes, sorted" "$tmp/clicks.expected" "$tmp/sorted"
     stderr_is clicks $p "sluice: 0 malformed rows sent to the dead-letter output, 1 late row"
+done
+
+# ---- vshape: MATCH_RECOGNIZE (a fall of three or more ticks, then a rise) ----
+for p in 1 2; do
+    run vshape $p || continue
+    sort "$tmp/vshape.$p.out" >"$tmp/sorted"
+    same "vshape (parallelism $p): V patterns per symbol, sorted" examples/data/ticks.expected "$tmp/sorted"
+    stderr_is vshape $p "sluice: 0 malformed rows sent to the dead-letter output, 2 late rows"
 done
 
 echo "$pass passed, $fail failed"

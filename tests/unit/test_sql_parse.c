@@ -450,11 +450,45 @@ TEST(from_tables_and_joins) {
     ERR("SELECT * FROM r FOR x", "job.sql:1:21: expected SYSTEM_TIME after FOR, found 'x'");
 }
 
-TEST(match_recognize_refused) {
+TEST(match_recognize) {
+    OK("SELECT * FROM t MATCH_RECOGNIZE (PARTITION BY a ORDER BY ts MEASURES FIRST(A.x) AS f "
+       "ONE ROW PER MATCH AFTER MATCH SKIP TO LAST B PATTERN (A B+? (C | D){2,} E* F? G{,3}) "
+       "WITHIN INTERVAL '1' SECOND DEFINE A AS x > PREV(x, 2), B AS B.x < LAST(A.x)) AS m",
+       "(select (items *) (from (match (table t) (partition a) (order ts) (measures ((FIRST A.x) f)) "
+       "(skip to-last B) (pattern (seq A (repeat 1 -1 reluctant B) (repeat 2 -1 (alt C D)) "
+       "(repeat 0 -1 E) (repeat 0 1 F) (repeat 0 3 G))) (within (interval 1000000)) "
+       "(define (A (> x (PREV x 2))) (B (< B.x (LAST A.x)))) as m)))");
+    OK("SELECT * FROM t AS x MATCH_RECOGNIZE (ORDER BY ts AFTER MATCH SKIP TO NEXT ROW "
+       "PATTERN (START) DEFINE START AS TRUE)",
+       "(select (items *) (from (match (table t as x) (order ts) (skip to-next-row) (pattern START) "
+       "(define (START TRUE)))))");
+    OK("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts AFTER MATCH SKIP PAST LAST ROW "
+       "PATTERN (A) DEFINE A AS TRUE) m, u",
+       "(select (items *) (from (join cross (match (table t) (order ts) (skip past-last-row) "
+       "(pattern A) (define (A TRUE)) as m) (table u))))");
     ERR("SELECT * FROM t MATCH_RECOGNIZE (PARTITION BY a)",
-        "job.sql:1:17: MATCH_RECOGNIZE is not supported yet");
-    ERR("SELECT *\nFROM t AS x\n  MATCH_RECOGNIZE (ORDER BY ts)",
-        "job.sql:3:3: MATCH_RECOGNIZE is not supported yet");
+        "job.sql:1:48: expected PATTERN, found ')'");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts ALL ROWS PER MATCH PATTERN (A) DEFINE A AS "
+        "TRUE)",
+        "job.sql:1:46: ALL ROWS PER MATCH is not supported (use ONE ROW PER MATCH)");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (A B** C) DEFINE A AS TRUE)",
+        "job.sql:1:59: two quantifiers in a row; put the first in parentheses");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN () DEFINE A AS TRUE)",
+        "job.sql:1:55: an empty pattern () is not supported");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (A {- B -}) DEFINE A AS TRUE)",
+        "job.sql:1:57: pattern exclusion {- ... -} is not supported");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (PERMUTE(A, B)) DEFINE A AS TRUE)",
+        "job.sql:1:55: PERMUTE is not supported");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (^A) DEFINE A AS TRUE)",
+        "job.sql:1:55: pattern anchors ^ and $ are not supported");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (A{2,1}) DEFINE A AS TRUE)",
+        "job.sql:1:56: bad quantifier {2,1}: the maximum is below the minimum");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (A) SUBSET U = (A) DEFINE A AS TRUE)",
+        "job.sql:1:58: SUBSET is not supported");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts MEASURES A.x PATTERN (A) DEFINE A AS TRUE)",
+        "job.sql:1:59: expected AS name after a measure, found 'PATTERN'");
+    ERR("SELECT * FROM t MATCH_RECOGNIZE (ORDER BY ts PATTERN (A) DEFINE A AS TRUE",
+        "job.sql:1:74: expected ')' closing MATCH_RECOGNIZE, found end of input");
 }
 
 /* ---- window table functions ---- */

@@ -1,0 +1,4 @@
+CREATE TABLE ticks (sym STRING, price BIGINT, tag STRING, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '3' SECOND)
+WITH ('connector' = 'filesystem', 'path' = 'data/ticks.jsonl', 'format' = 'json');
+SELECT * FROM ticks MATCH_RECOGNIZE (ORDER BY ts MEASURES A.price AS p
+    PATTERN (A {- B -} C) DEFINE A AS tag = 'a');
