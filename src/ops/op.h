@@ -66,7 +66,25 @@ struct slopctx {
     slbatch *dead;       /* owned by the runtime: buffered dead letters */
     bool dead_connected; /* port 1 carries dead letters to a stream */
     sldead_out *dead_out; /* borrowed: the job's dead-letter file (NULL: stderr) */
+    /* Sources: processing time without records after which an input (a Kafka
+     * partition) stops holding back the watermark; 0 = never
+     * (table.exec.source.idle-timeout). */
+    int64_t idle_timeout_us;
+    /* Fail the job from a callback that cannot return an error (a sink
+     * whose deliveries failed): `err` with the message set by slerr_set.
+     * The runtime stops the job after the callback returns. May be NULL
+     * (operators driven without a runtime): then the message is logged. */
+    void (*fail)(slopctx *c, sl_err err);
 };
+
+/* Fail the job (see slopctx.fail). */
+static inline void slop_fail(slopctx *c, sl_err err) {
+    if (c->fail) {
+        c->fail(c, err);
+    } else {
+        sllog_warn("%s", sl_errmsg());
+    }
+}
 
 static inline void slop_emit(slopctx *c, int port, slbatch *b) {
     if (b->n == 0) {

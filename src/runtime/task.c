@@ -249,6 +249,11 @@ void slrt_ctx_emit_idle(slopctx *c, bool idle) {
     output_idle(c->rt, idle);
 }
 
+void slrt_ctx_fail(slopctx *c, sl_err err) {
+    slrt_inst *in = c->rt;
+    slrt_fail(in->task->rt, err, in->node->name);
+}
+
 /* Recompute the head's input watermarks after a channel's watermark, idleness
  * or end changed; forward what advanced. */
 static void combine(slrt_task *t) {
