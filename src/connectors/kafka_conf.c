@@ -143,6 +143,14 @@ sl_err slkafka_conf_set(slkafka_conf *c, const char *key, const char *v) {
         if (!*k) {
             return bad(c, key, v, "expected 'properties.<librdkafka property>'");
         }
+        /* librdkafka judges the property now, so the error points at it. */
+        rd_kafka_conf_t *rc = rd_kafka_conf_new();
+        char err[512];
+        rd_kafka_conf_res_t res = rd_kafka_conf_set(rc, k, v, err, sizeof err);
+        rd_kafka_conf_destroy(rc);
+        if (res != RD_KAFKA_CONF_OK) {
+            return slerr_set(SL_ERR_ARG, "table '%s': option '%s': %s", c->table, key, err);
+        }
         size_t cap = (size_t)c->n_props;
         slmem_grow((void **)&c->prop_keys, &cap, (size_t)c->n_props + 1, sizeof *c->prop_keys);
         cap = (size_t)c->n_props;

@@ -37,7 +37,9 @@ typedef struct kpart {
     int64_t end;     /* bounded: stop before this offset; INT64_MAX: unbounded */
     int64_t max_ts;  /* largest event time seen (SL_TIME_MIN before any) */
     int64_t last_us; /* processing time of its last record (or of open) */
-    bool done;
+    bool done;       /* bounded: every record up to `end` was fetched */
+    bool finished;   /* done, and its rows went through walk(): it no longer
+                      * holds back the watermark */
 } kpart;
 
 typedef struct kpend {
@@ -266,7 +268,7 @@ static sl_err resolve_offsets(ksrc *k) {
     for (int i = 0; i < k->n_parts; i++) {
         if (c->bounded) {
             k->parts[i].end = hi[i];
-            k->parts[i].done = k->parts[i].next >= hi[i];
+            k->parts[i].done = k->parts[i].finished = k->parts[i].next >= hi[i];
         }
     }
 out:
@@ -374,7 +376,7 @@ static int64_t combined(const ksrc *k, int64_t now) {
     bool any = false;
     for (int i = 0; i < k->n_parts; i++) {
         const kpart *kp = &k->parts[i];
-        if (kp->done || (idle_us > 0 && now - kp->last_us >= idle_us)) {
+        if (kp->finished || (idle_us > 0 && now - kp->last_us >= idle_us)) {
             continue;
         }
         any = true;
@@ -457,6 +459,8 @@ static void event_times(ksrc *k, slbatch *b, uint32_t from) {
     slbatch_compact(b, k->keep);
 }
 
+static int64_t position(const ksrc *k, int i);
+
 /* Walk the rows in order, advancing partition maxima; at the first row the
  * rows before it make late, move it and the rest to `carry`. */
 static void walk(ksrc *k, slbatch *b, int64_t now) {
@@ -475,6 +479,9 @@ static void walk(ksrc *k, slbatch *b, int64_t now) {
             }
             slbatch_compact(b, k->keep);
             k->pending = w;
+            for (int p = 0; p < k->n_parts; p++) {
+                k->parts[p].finished = k->parts[p].done && position(k, p) == k->parts[p].next;
+            }
             return;
         }
         kpart *kp = &k->parts[k->row_part[i]];
@@ -483,8 +490,11 @@ static void walk(ksrc *k, slbatch *b, int64_t now) {
             w = combined(k, now);
         }
     }
+    for (int p = 0; p < k->n_parts; p++) {
+        k->parts[p].finished = k->parts[p].done;
+    }
     if (c->has_wm) {
-        k->pending = w;
+        k->pending = combined(k, now);
     }
 }
 
@@ -512,7 +522,11 @@ static slsrc_status ksrc_read(slsource *s, slbatch *b) {
         }
     }
     if (k->pending > k->emitted) {
+        /* A watermark makes the output active again (the runtime marks a
+         * source idle when it has no rows for the idle timeout, but an idle
+         * output's watermark does not reach downstream). */
         k->emitted = k->pending;
+        c->emit_idle(c, false);
         c->emit_watermark(c, k->pending);
     }
     for (uint32_t i = 0; i < k->carry->n; i++) {
@@ -662,7 +676,7 @@ static sl_err ksrc_restore(slsource *s, const slbuf *pos, int n) {
                 if (kp->partition == part && strlen(kp->topic) == len &&
                     memcmp(kp->topic, topic, len) == 0) {
                     kp->next = off;
-                    kp->done = kp->next >= kp->end;
+                    kp->done = kp->finished = kp->next >= kp->end;
                 }
             }
         }

@@ -2,8 +2,9 @@
  * kafka_mock.c - a test tool around librdkafka's built-in mock cluster, for
  * tests/integration/kafka.sh (no Kafka broker is installed on test machines).
  *
- *   kafka_mock serve [-t TOPIC:PARTITIONS]...
- *       Start a one-broker mock cluster, create the topics, print the
+ *   kafka_mock serve [-t TOPIC:PARTITIONS]... [-f N]
+ *       Start a one-broker mock cluster, create the topics (-f N: the first N
+ *       Produce requests fail with "topic authorization failed"), print the
  *       bootstrap address ("127.0.0.1:PORT") on the first line of stdout and
  *       stay up until SIGTERM/SIGINT. Other processes reach it over loopback.
  *   kafka_mock produce -b BOOTSTRAP -t TOPIC [FILE]
@@ -69,8 +70,16 @@ static int serve(int argc, char **argv) {
             if (e) {
                 return die(topic, rd_kafka_err2str(e));
             }
+        } else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
+            /* Fault injection: the next N Produce requests fail with a
+             * non-retriable error. */
+            int n = atoi(argv[++i]);
+            for (int k = 0; k < n; k++) {
+                rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED;
+                rd_kafka_mock_push_request_errors_array(mc, 0 /* Produce */, 1, &e);
+            }
         } else {
-            return die("serve", "usage: kafka_mock serve [-t TOPIC:PARTITIONS]...");
+            return die("serve", "usage: kafka_mock serve [-t TOPIC:PARTITIONS]... [-f N]");
         }
     }
     printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
