@@ -48,7 +48,7 @@ start_mock() {
     fi
 }
 
-start_mock main -t clicks:3 -t ooo:2 -t late:1 -t idle:2 -t out:2 -t empty:2
+start_mock main -t clicks:3 -t ooo:2 -t late:1 -t idle:2 -t out:2 -t ms:1
 T=$'\t'
 
 # ---- 1. window aggregate over 3 partitions, with bad records ----
@@ -273,6 +273,41 @@ cat >"$tmp/rt.expected" <<'EOF'
 EOF
 check "kafka -> kafka: keys, CSV values, fixed partitioner (read back by the tool)" \
     "$tmp/rt.expected" "$tmp/rt.got"
+
+# ... and read back by Sluice as CSV.
+cat >"$tmp/rcsv.sql" <<EOF
+CREATE TABLE o (\`user\` STRING, url STRING) WITH ('connector' = 'kafka', 'topic' = 'out',
+    'properties.bootstrap.servers' = '$boot', 'scan.startup.mode' = 'earliest-offset',
+    'scan.bounded.mode' = 'latest-offset', 'format' = 'csv');
+SELECT \`user\`, url FROM o;
+EOF
+timeout 60 "$sluice" run --quiet "$tmp/rcsv.sql" 2>"$tmp/rcsv.err" | sort >"$tmp/rcsv.sorted"
+cat >"$tmp/rcsv.expected" <<'EOF'
+{"op":"+I","user":"ann","url":"/C"}
+{"op":"+I","user":"ann","url":"/E"}
+{"op":"+I","user":"ann","url":"/G"}
+{"op":"+I","user":"bob","url":"/B"}
+{"op":"+I","user":"bob","url":"/D"}
+{"op":"+I","user":"cid","url":"/F"}
+EOF
+check "a CSV topic read by the kafka source" "$tmp/rcsv.expected" "$tmp/rcsv.sorted"
+
+# A computed time attribute (epoch milliseconds -> TIMESTAMP) in the source.
+printf '0\t-\t{"v":1,"ms":1704067201000}\n0\t-\t{"v":2,"ms":1704067215000}\n0\t-\t{"v":4,"ms":1704067203000}\n' \
+    | "$mock" produce -b "$boot" -t ms
+cat >"$tmp/ms.sql" <<EOF
+CREATE TABLE m (v BIGINT, ms BIGINT, ts AS TO_TIMESTAMP_LTZ(ms, 3), WATERMARK FOR ts AS ts)
+WITH ('connector' = 'kafka', 'topic' = 'ms', 'properties.bootstrap.servers' = '$boot',
+    'scan.startup.mode' = 'earliest-offset', 'scan.bounded.mode' = 'latest-offset');
+SELECT window_start, SUM(v) AS s FROM TABLE(TUMBLE(TABLE m, DESCRIPTOR(ts), INTERVAL '10' SECOND))
+GROUP BY window_start, window_end;
+EOF
+timeout 60 "$sluice" run "$tmp/ms.sql" >"$tmp/ms.out" 2>"$tmp/ms.err"
+cat >"$tmp/ms.expected" <<'EOF'
+{"op":"+I","window_start":"2024-01-01 00:00:00","s":1}
+{"op":"+I","window_start":"2024-01-01 00:00:10","s":2}
+EOF
+check "computed time attribute: event times and the late row" "$tmp/ms.expected" "$tmp/ms.out"
 
 # ---- 6. failures ----
 # A delivery the broker refuses fails the job with the broker's message.
