@@ -48,7 +48,7 @@ start_mock() {
     fi
 }
 
-start_mock main -t clicks:3 -t ooo:2 -t late:1 -t idle:2 -t out:2 -t ms:1
+start_mock main -t clicks:3 -t ooo:2 -t late:1 -t idle:2 -t out:2 -t ms:1 -t rr:2
 T=$'\t'
 
 # ---- 1. window aggregate over 3 partitions, with bad records ----
@@ -249,6 +249,16 @@ else
     bad "group-offsets without offsets: exit $rc"; cat "$tmp/s.err"
 fi
 
+cat >"$tmp/pat.sql" <<EOF
+CREATE TABLE p (v BIGINT) WITH ('connector' = 'kafka', 'topic-pattern' = 'oo.|lat[a-z]',
+    'properties.bootstrap.servers' = '$boot', 'scan.startup.mode' = 'earliest-offset',
+    'scan.bounded.mode' = 'latest-offset');
+SELECT SUM(v) AS s, COUNT(*) AS n FROM p;
+EOF
+got=$(timeout 60 "$sluice" run --quiet "$tmp/pat.sql" 2>"$tmp/pat.err" | tail -1)
+[ "$got" = '{"op":"+U","s":49,"n":11}' ] && ok "topic-pattern reads every matching topic" \
+    || { bad "topic-pattern: got '$got'"; cat "$tmp/pat.err"; }
+
 # ---- 5. kafka -> kafka, read back by the tool ----
 cat >"$tmp/rt.sql" <<EOF
 CREATE TABLE clicks (\`user\` STRING, url STRING, ts TIMESTAMP(3)) WITH ('connector' = 'kafka',
@@ -308,6 +318,19 @@ cat >"$tmp/ms.expected" <<'EOF'
 {"op":"+I","window_start":"2024-01-01 00:00:10","s":2}
 EOF
 check "computed time attribute: event times and the late row" "$tmp/ms.expected" "$tmp/ms.out"
+
+# Round robin over the 2 partitions of a fresh topic.
+cat >"$tmp/rr.sql" <<EOF
+CREATE TABLE src (a BIGINT) WITH ('connector' = 'datagen', 'number-of-rows' = '6',
+    'fields.a.kind' = 'sequence', 'fields.a.start' = '1', 'fields.a.end' = '6');
+CREATE TABLE k (a BIGINT) WITH ('connector' = 'kafka', 'topic' = 'rr',
+    'properties.bootstrap.servers' = '$boot', 'sink.partitioner' = 'round-robin');
+INSERT INTO k SELECT a FROM src;
+EOF
+timeout 60 "$sluice" run --quiet "$tmp/rr.sql" >/dev/null 2>"$tmp/rr.err"
+timeout 30 "$mock" consume -b "$boot" -t rr >"$tmp/rr.got"
+printf '0\t-\t{"a":1}\n0\t-\t{"a":3}\n0\t-\t{"a":5}\n1\t-\t{"a":2}\n1\t-\t{"a":4}\n1\t-\t{"a":6}\n' >"$tmp/rr.expected"
+check "round-robin partitioner" "$tmp/rr.expected" "$tmp/rr.got"
 
 # ---- 6. failures ----
 # A delivery the broker refuses fails the job with the broker's message.
