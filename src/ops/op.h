@@ -17,6 +17,8 @@
 #ifndef SL_OP_H
 #define SL_OP_H
 
+#include <stdio.h>
+
 #include "data/data.h"
 #include "state/state.h"
 
@@ -66,23 +68,23 @@ struct slopctx {
     slbatch *dead;       /* owned by the runtime: buffered dead letters */
     bool dead_connected; /* port 1 carries dead letters to a stream */
     sldead_out *dead_out; /* borrowed: the job's dead-letter file (NULL: stderr) */
+    /* Set by slop_fail: the runtime fails the job once the current element
+     * has been processed. */
+    sl_err failed;
+    char fail_msg[512];
     /* Sources: processing time without records after which an input (a Kafka
      * partition) stops holding back the watermark; 0 = never
      * (table.exec.source.idle-timeout). */
     int64_t idle_timeout_us;
-    /* Fail the job from a callback that cannot return an error (a sink
-     * whose deliveries failed): `err` with the message set by slerr_set.
-     * The runtime stops the job after the callback returns. May be NULL
-     * (operators driven without a runtime): then the message is logged. */
-    void (*fail)(slopctx *c, sl_err err);
 };
 
-/* Fail the job (see slopctx.fail). */
+/* An operator cannot go on (an external system failed past its retries):
+ * record sl_errmsg() as the reason; the job fails after the current element.
+ * The first failure wins. Thread: the operator's worker. */
 static inline void slop_fail(slopctx *c, sl_err err) {
-    if (c->fail) {
-        c->fail(c, err);
-    } else {
-        sllog_warn("%s", sl_errmsg());
+    if (!c->failed) {
+        c->failed = err ? err : SL_ERR_RUNTIME;
+        snprintf(c->fail_msg, sizeof c->fail_msg, "%s", sl_errmsg());
     }
 }
 

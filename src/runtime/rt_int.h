@@ -112,6 +112,5 @@ void slrt_fail(slrt *rt, sl_err err, const char *who);
 void slrt_ctx_emit(slopctx *c, int port, slbatch *b);
 void slrt_ctx_emit_watermark(slopctx *c, int64_t wm);
 void slrt_ctx_emit_idle(slopctx *c, bool idle);
-void slrt_ctx_fail(slopctx *c, sl_err err);
 
 #endif /* SL_RT_INT_H */

@@ -249,11 +249,6 @@ void slrt_ctx_emit_idle(slopctx *c, bool idle) {
     output_idle(c->rt, idle);
 }
 
-void slrt_ctx_fail(slopctx *c, sl_err err) {
-    slrt_inst *in = c->rt;
-    slrt_fail(in->task->rt, err, in->node->name);
-}
-
 /* Recompute the head's input watermarks after a channel's watermark, idleness
  * or end changed; forward what advanced. */
 static void combine(slrt_task *t) {
@@ -338,11 +333,17 @@ static bool step_done(slrt_task *t) {
     const slconf *conf = &t->rt->g->conf;
     for (int k = 0; k < t->n_chain; k++) {
         slrt_inst *in = t->chain[k];
+        char who[300];
+        if (in->ctx.failed) {
+            snprintf(who, sizeof who, "operator '%.256s'", in->node->name);
+            slerr_set(in->ctx.failed, "%s", in->ctx.fail_msg);
+            slrt_fail(t->rt, in->ctx.failed, who);
+            return false;
+        }
         slstate *st = in->ctx.state;
         if (!st) {
             continue;
         }
-        char who[300];
         slerr_clear();
         sl_err err = slstate_unpin_all(st);
         if (!err && conf->state_backend == SLSTATE_MEMORY && conf->memory_max_bytes > 0) {
