@@ -3,7 +3,7 @@
 # it installs only what is missing. Runs as root or through sudo.
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config gcc clang binutils libedit-dev sqlite3 python3
-      librocksdb-dev libpq-dev postgresql)
+      librocksdb-dev libpq-dev postgresql librdkafka-dev)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

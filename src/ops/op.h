@@ -72,6 +72,10 @@ struct slopctx {
      * has been processed. */
     sl_err failed;
     char fail_msg[512];
+    /* Sources: processing time without records after which an input (a Kafka
+     * partition) stops holding back the watermark; 0 = never
+     * (table.exec.source.idle-timeout). */
+    int64_t idle_timeout_us;
 };
 
 /* An operator cannot go on (an external system failed past its retries):

@@ -312,6 +312,7 @@ static sl_err create_instances(slrt *rt) {
             c->emit = slrt_ctx_emit;
             c->emit_watermark = slrt_ctx_emit_watermark;
             c->emit_idle = slrt_ctx_emit_idle;
+            c->idle_timeout_us = g->conf.idle_timeout_us;
             c->rt = in;
             c->clock = &g->conf.clock;
             c->batch_rows = rt->batch_rows;

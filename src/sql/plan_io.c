@@ -5,13 +5,17 @@
  * whether the sink takes a changelog with updates).
  *
  * Connectors: 'filesystem' / 'file' (path, format json|csv), 'stdin',
- * 'datagen' and 'nexmark' (sources), 'print' / 'stdout' and 'blackhole' (sinks).
+ * 'datagen' and 'nexmark' (sources), 'print' / 'stdout' and 'blackhole' (sinks),
+ * 'kafka' (both; options parsed by connectors/kafka_conf.c). A kafka table
+ * with a WATERMARK gets no watermark assigner: its source assigns event
+ * times and keeps one watermark per partition (connectors/kafka.h).
  */
 #include <stdio.h>
 #include <strings.h>
 
 #include "connectors/connectors.h"
 #include "connectors/lookup.h"
+#include "connectors/kafka.h"
 #include "sql/sql_int.h"
 
 typedef enum conn_kind {
@@ -21,7 +25,8 @@ typedef enum conn_kind {
     CONN_NEXMARK,
     CONN_PRINT,
     CONN_BLACKHOLE,
-    CONN_JDBC
+    CONN_JDBC,
+    CONN_KAFKA
 } conn_kind;
 
 static const char *opt(const slstmt *t, const char *key) {
@@ -79,22 +84,22 @@ static sl_err connector(slplan *p, const slstmt *t, conn_kind *out) {
     } conns[] = {{"filesystem", CONN_FILE},   {"file", CONN_FILE},   {"stdin", CONN_STDIN},
                  {"datagen", CONN_DATAGEN},   {"nexmark", CONN_NEXMARK}, {"print", CONN_PRINT},
                  {"stdout", CONN_PRINT},      {"blackhole", CONN_BLACKHOLE},
-                 {"jdbc", CONN_JDBC}};
+                 {"jdbc", CONN_JDBC},         {"kafka", CONN_KAFKA}};
     for (size_t i = 0; i < SL_ARRAY_LEN(conns); i++) {
         if (strcasecmp(c, conns[i].name) == 0) {
             *out = conns[i].kind;
             return SL_OK;
         }
     }
-    if (strcasecmp(c, "kafka") == 0 || strcasecmp(c, "upsert-kafka") == 0) {
+    if (strcasecmp(c, "upsert-kafka") == 0) {
         return slplan_err(p, opt_pos(t, "connector"), SL_ERR_UNSUPPORTED,
                           "table '%s': connector '%s' is not built yet (built: filesystem, stdin, "
-                          "datagen, nexmark, print, blackhole, jdbc for lookup joins)",
+                          "datagen, nexmark, print, blackhole, kafka, jdbc for lookup joins)",
                           t->name, c);
     }
     return slplan_err(p, opt_pos(t, "connector"), SL_ERR_ARG,
                       "table '%s': unknown connector '%s' (known: filesystem, file, stdin, "
-                      "datagen, nexmark, print, stdout, blackhole, jdbc)",
+                      "datagen, nexmark, print, stdout, blackhole, kafka, jdbc)",
                       t->name, c);
 }
 
@@ -168,6 +173,37 @@ static slpos col_pos(const slstmt *t, const char *name) {
         }
     }
     return t->pos;
+}
+
+/* The kafka options of table t, checked for a source or a sink; errors
+ * point at the option that is wrong. */
+static sl_err kafka_conf(slplan *p, const slstmt *t, const sl_schema *phys, bool sink,
+                         slkafka_conf **out) {
+    slkafka_conf *c = slkafka_conf_new(t->name);
+    sl_err err = SL_OK;
+    for (int i = 0; i < t->n_opts && !err; i++) {
+        if ((err = slkafka_conf_set(c, t->opts[i].key, t->opts[i].value))) {
+            err = slplan_err_at(p, t->opts[i].pos, err);
+        }
+    }
+    if (!err && (err = slkafka_conf_check(c, sink))) {
+        err = slplan_err_at(p, t->pos, err);
+    }
+    if (!err && (err = slkafka_conf_prepare(c, phys, t->pk, t->n_pk))) {
+        err = slplan_err_at(p, c->n_key_fields ? opt_pos(t, "key.fields") : t->pk_pos, err);
+    }
+    if (err) {
+        slkafka_conf_free(c);
+        return err;
+    }
+    *out = c;
+    return SL_OK;
+}
+
+/* The kafka source's configuration behind stream s, or NULL. */
+static slkafka_conf *kafka_source_conf(slplan *p, const sl_stream *s) {
+    slnode *n = p->job->g.nodes[s->node];
+    return n->kind == SLNODE_SOURCE && n->source_new == slkafka_source_new ? n->arg : NULL;
 }
 
 /* A 'nexmark' table: generator options under Flink's keys (plus nexmark.*),
@@ -320,6 +356,20 @@ static sl_err add_source(slplan *p, const slstmt *t, const sl_schema *phys, sl_s
             return err;
         }
         snprintf(name, sizeof name, "Source: %s (nexmark %s)", t->name, opt(t, "nexmark.table"));
+    } else if (kind == CONN_KAFKA) {
+        slkafka_conf *c;
+        if ((err = kafka_conf(p, t, phys, false, &c))) {
+            return err;
+        }
+        slbuf d = {0};
+        slkafka_describe(c, &d);
+        snprintf(name, sizeof name, "Source: %s (kafka %s, %s%s)", t->name, slbuf_cstr(&d),
+                 c->format == SL_FORMAT_JSON ? "json" : "csv", c->bounded ? ", bounded" : "");
+        slbuf_free(&d);
+        *out = sljob_add_source(p->job, "kafka", slkafka_source_new, c, slkafka_conf_free, phys);
+        /* Partitions are split over the source's subtasks: it runs at the
+         * job's parallelism. */
+        p->job->g.nodes[(*out)->node]->parallelism = 0;
     } else if (kind == CONN_JDBC) {
         return slplan_err(p, opt_pos(t, "connector"), SL_ERR_UNSUPPORTED,
                           "table '%s': a 'jdbc' table serves lookup joins (JOIN %s FOR "
@@ -387,6 +437,15 @@ sl_err slplan_scan(slplan *p, const slcat_entry *te, slpos pos, slrel *out) {
                 }
             }
         }
+        slkafka_conf *kc = kafka_source_conf(p, r.s);
+        if (!err && kc && t->wm_col) {
+            for (int i = 0; i < t->n_cols; i++) {
+                if (t->cols[i].computed && strcasecmp(t->cols[i].name, t->wm_col) == 0 &&
+                    slexpr_type(proj[i]) == SL_TIMESTAMP) {
+                    kc->ts_expr = slexpr_copy(proj[i]);
+                }
+            }
+        }
         if (!err) {
             err = slplan_calc(p, &r, NULL, proj, names, NULL, t->n_cols, &r);
             if (!err) {
@@ -433,6 +492,34 @@ sl_err slplan_scan(slplan *p, const slcat_entry *te, slpos pos, slrel *out) {
                              t->wm_col, t->wm_col);
             goto out;
         }
+        slkafka_conf *kc = kafka_source_conf(p, s);
+        if (kc) {
+            /* Per-partition watermarks in the source (kafka.h). */
+            kc->has_wm = true;
+            kc->wm_delay_us = bound;
+            kc->ts_name = slmem_strdup(t->wm_col);
+            kc->ts_col = kc->ts_expr ? -1 : sl_schema_find(kc->schema, t->wm_col);
+            if (!kc->ts_expr && kc->ts_col < 0) {
+                err = slplan_err(p, t->wm_pos, SL_ERR_UNSUPPORTED,
+                                 "WATERMARK FOR '%s': a kafka table's time attribute must be a "
+                                 "physical column or a computed column over physical columns",
+                                 t->wm_col);
+                goto out;
+            }
+            char d[40];
+            slnode *sn = p->job->g.nodes[s->node];
+            slbuf nm = {0};
+            size_t len = strlen(sn->name);
+            len -= len && sn->name[len - 1] == ')';
+            slbuf_put(&nm, sn->name, len);
+            slbuf_printf(&nm, "; per-partition watermarks %s - %s)", t->wm_col,
+                         slduration_format(bound, d, sizeof d));
+            slmem_free(sn->name);
+            sn->name = slmem_strdup(slbuf_cstr(&nm));
+            slbuf_free(&nm);
+            r.rowtime = col;
+            goto done_wm;
+        }
         sl_stream *ws;
         if ((err = sl_stream_watermark(r.s, sl_schema_name(r.s->schema, col), bound, &ws))) {
             err = slplan_err_at(p, t->wm_pos, err);
@@ -447,6 +534,7 @@ sl_err slplan_scan(slplan *p, const slcat_entry *te, slpos pos, slrel *out) {
         r.s = ws;
         r.rowtime = col;
     }
+done_wm:
     slmem_grow((void **)&p->scans, &p->cap_scans, (size_t)p->n_scans + 1, sizeof *p->scans);
     p->scan_names = slmem_realloc(p->scan_names, sizeof *p->scan_names * p->cap_scans);
     p->scan_names[p->n_scans] = slplan_strdup(p, te->name);
@@ -655,7 +743,15 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
     static const char *const print_opts[] = {"connector", "format", "print-identifier",
                                              "standard-error", NULL};
     static const char *const bh_opts[] = {"connector", NULL};
-    if ((err = check_opts(p, t, opt(t, "connector"),
+    if (kind == CONN_KAFKA && q->updating) {
+        return slplan_err(p, ins->pos, SL_ERR_UNSUPPORTED,
+                          "table '%s' (connector 'kafka') takes only appended rows, but the query "
+                          "produces a changelog with updates (-U/+U/-D); %s (the 'upsert-kafka' "
+                          "connector, which takes updates, is not built yet)",
+                          t->name, updating_hint);
+    }
+    if (kind != CONN_KAFKA &&
+        (err = check_opts(p, t, opt(t, "connector"),
                           kind == CONN_FILE ? file_opts : kind == CONN_PRINT ? print_opts : bh_opts))) {
         return err;
     }
@@ -770,6 +866,20 @@ static sl_err add_sink(slplan *p, const slstmt *t, const slstmt *ins, slrel *q) 
         c->path = slmem_strdup(path);
         c->no_kind = true;
         snprintf(name, sizeof name, "Sink: %s (file %s; append-only)", t->name, path);
+    } else if (kind == CONN_KAFKA) {
+        slkafka_conf *kc;
+        if ((err = kafka_conf(p, t, phys, true, &kc))) {
+            goto out;
+        }
+        slbuf d = {0};
+        slkafka_describe(kc, &d);
+        snprintf(name, sizeof name, "Sink: %s (kafka %s, %s; append-only)", t->name,
+                 slbuf_cstr(&d), kc->format == SL_FORMAT_JSON ? "json" : "csv");
+        slbuf_free(&d);
+        sljob_add_op(p->job, name, slkafka_sink_new, kc, slkafka_conf_free, sink_in.s, NULL,
+                     false);
+        slplan_same_parallelism(p, sink_in.s);
+        goto out;
     } else if (kind == CONN_PRINT) {
         sl_format fmt;
         if ((err = format_opt(p, t, false, &fmt))) {

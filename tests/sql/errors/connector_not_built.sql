@@ -1,2 +1,2 @@
-CREATE TABLE k (a BIGINT) WITH ('connector' = 'kafka', 'topic' = 'x');
+CREATE TABLE k (a BIGINT) WITH ('connector' = 'upsert-kafka', 'topic' = 'x');
 SELECT a FROM k;
