@@ -154,6 +154,9 @@ typedef struct slsink_conf {
     bool no_kind; /* text lines without the row kind (append-only output) */
     pthread_mutex_t mu; /* guards truncated (the first subtask to open truncates) and writes */
     bool truncated;
+    /* Exactly-once file sink (sink.c, checkpoints on), under mu: */
+    bool recovered; /* the first restore cleaned up and repaired the commit log */
+    int log_fd;     /* owned: the commit log, opened at the first commit (-1: not yet) */
 } slsink_conf;
 
 slsink_conf *slsink_conf_new(slsink_kind kind, sl_format format);

@@ -66,6 +66,8 @@ struct slopctx {
     slbatch *dead;       /* owned by the runtime: buffered dead letters */
     bool dead_connected; /* port 1 carries dead letters to a stream */
     sldead_out *dead_out; /* borrowed: the job's dead-letter file (NULL: stderr) */
+    bool checkpointing;   /* the job takes checkpoints (sinks write in-progress files) */
+    bool restoring;       /* the job resumes from a checkpoint: restore hooks will run */
 };
 
 static inline void slop_emit(slopctx *c, int port, slbatch *b) {

@@ -62,7 +62,10 @@ expect "run without a file: exit 2" 2 'no job file given' -- run
 expect "run with two files: exit 2" 2 "unexpected argument 'b.sql'" -- run a.sql b.sql
 expect "--set without a value: exit 2" 2 '--set needs KEY=VALUE' -- run --set
 expect "--set without '=': exit 2" 2 "expected KEY=VALUE, got 'parallelism'" -- run --set parallelism examples/fraud.sql
-expect "--checkpoint-dir (not built): exit 2" 2 'checkpoints are not built yet' -- run --checkpoint-dir /tmp/ck examples/fraud.sql
+expect "--checkpoint-dir without a directory: exit 2" 2 '--checkpoint-dir needs a directory' -- run examples/fraud.sql --checkpoint-dir
+printf "CREATE TABLE s (a BIGINT) WITH ('connector' = 'stdin', 'format' = 'json');\nSELECT a FROM s;\n" >"$tmp/stdin.sql"
+expect "checkpoints of a job reading stdin: refused, exit 2" 2 "source 'Source: s .*' cannot rewind" -- run --checkpoint-dir "$tmp/ck-stdin" "$tmp/stdin.sql"
+expect "checkpoint interval without a directory: refused, exit 2" 2 'set state.checkpoints.dir' -- run --set execution.checkpointing.interval=1s examples/fraud.sql
 expect "sluice gen without a generator: usage, exit 2" 2 "usage: sluice gen nexmark" -- gen
 
 # ---- files and SQL errors ----
