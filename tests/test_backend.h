@@ -64,6 +64,43 @@ static inline void sltest_unpin(slstate *s) {
     }
 }
 
+/* A state table an operator uses: its name and value size (0: variable). */
+typedef struct sltest_table {
+    const char *name;
+    uint32_t val_size;
+} sltest_table;
+
+typedef struct sltest_split_ {
+    slkv *dst;
+    int n_key_groups, kg_lo, kg_hi;
+} sltest_split_;
+
+static inline bool sltest_split_one_(uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                                     void *val, uint32_t vlen, void *user) {
+    sltest_split_ *c = user;
+    int kg = slstate_key_group(hash, c->n_key_groups);
+    if (kg >= c->kg_lo && kg < c->kg_hi) {
+        slkv_put(c->dst, ns, key, klen, hash, val, vlen);
+    }
+    return true;
+}
+
+/* A new state (of the backend under test) holding the entries of the tables
+ * `t[0..n)` of `src` whose key group is in [kg_lo, kg_hi): what a subtask owning
+ * those key groups gets on a rescaled restore. */
+static inline slstate *sltest_state_split(slstate *src, const sltest_table *t, int n, int kg_lo,
+                                          int kg_hi) {
+    slstate *dst = sltest_state_new(src->n_key_groups);
+    for (int i = 0; i < n; i++) {
+        sltest_split_ c = {slstate_table(dst, t[i].name, t[i].val_size), src->n_key_groups, kg_lo,
+                           kg_hi};
+        slkv_visit_all_hash(slstate_table(src, t[i].name, t[i].val_size), sltest_split_one_, &c);
+    }
+    sltest_unpin(src);
+    sltest_unpin(dst);
+    return dst;
+}
+
 /* The lines of `text` sorted (byte order); free with slmem_free. */
 static inline char *sltest_sort_lines(const char *text) {
     size_t n = 0, cap = 0;

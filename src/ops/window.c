@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 
+#include "ops/opstate.h"
 #include "ops/window_int.h"
 
 /* ---- public spec constructors ---- */
@@ -643,6 +644,60 @@ static void w_free(slop *op) {
     slmem_free(w);
 }
 
+/* Operator state: the watermark, the arrival counter, the session id
+ * counter and the next processing-time early firing (a deadline that passed
+ * while the job was down fires at the first tick). Everything else is keyed (c->state) or rebuilt from it by the
+ * assigner's restore. */
+#define WIN_TAG SLOPSTATE_TAG('W', 'I', 'N', 1)
+
+static sl_err w_snapshot(slop *op, int64_t id, slbuf *opstate) {
+    SL_UNUSED(id);
+    slwin *w = (slwin *)op;
+    if (w->impl->snapshot) {
+        w->impl->snapshot(w);
+    }
+    int64_t v[4] = {w->wm, (int64_t)w->seq, (int64_t)w->next_id, w->next_early_us};
+    slopstate_put(opstate, WIN_TAG, v, 4);
+    return SL_OK;
+}
+
+/* Blobs merge (rescaled restore): the smallest watermark (a window that has
+ * not fired everywhere is not taken as fired), the largest counters (arrival
+ * numbers keep increasing for every key, session ids stay unique), the
+ * earliest early-firing deadline. */
+static sl_err w_restore(slop *op, const slbuf *opstate, int n) {
+    slwin *w = (slwin *)op;
+    sl_err err = SL_OK;
+    bool any = false;
+    int64_t wm = SL_TIME_MAX, seq = 0, next_id = 1, next_early = SL_TIME_MAX;
+    for (int j = 0; j < n; j++) {
+        int64_t v[4];
+        if (slopstate_get(&opstate[j], WIN_TAG, v, 4, "window operator", &err)) {
+            any = true;
+            wm = SL_MIN(wm, v[0]);
+            seq = SL_MAX(seq, v[1]);
+            next_id = SL_MAX(next_id, v[2]);
+            next_early = SL_MIN(next_early, v[3]);
+        } else if (err) {
+            return err;
+        }
+    }
+    if (any) {
+        w->wm = wm;
+        w->seq = (uint64_t)seq;
+        w->next_id = (uint64_t)next_id;
+        if (w->spec->early_every_ms > 0) {
+            w->next_early_us = next_early;
+        }
+    }
+    w->hot_se = SL_TIME_MIN;
+    w->hot_known = false;
+    if (w->impl->restore) {
+        w->impl->restore(w);
+    }
+    return SL_OK;
+}
+
 static const slop_vt window_vt = {
     .name = "window",
     .open = w_open,
@@ -651,6 +706,8 @@ static const slop_vt window_vt = {
     .tick = w_tick,
     .end = w_end,
     .free = w_free,
+    .snapshot = w_snapshot,
+    .restore = w_restore,
 };
 
 slop *slwindow_new(void *arg, int subtask) {

@@ -16,6 +16,7 @@
  *   win.early     fixed   (window ns, key) -> int64 rows for early firing
  *   win.late      fixed   (window ns, key) -> int64 late rows since firing
  *   win.meta      var     (0, key) -> per-key assigner data (sessions, counts)
+ *   win.timers    fixed   session timers at checkpoints (sltimers_save)
  *
  * Thread: the worker that owns the subtask.
  */
@@ -61,6 +62,11 @@ typedef struct slwin_impl {
     /* Processing-time windows: the next time advance is wanted. */
     int64_t (*next_due)(slwin *w);
     void (*free)(slwin *w);
+    /* Checkpoints (opstate.h): write in-memory keyed state into tables
+     * (snapshot), rebuild it from the tables after w->wm, seq and next_id
+     * were restored (restore). NULL: nothing in memory. */
+    void (*snapshot)(slwin *w);
+    void (*restore)(slwin *w);
 } slwin_impl;
 
 struct slwin {
@@ -78,6 +84,7 @@ struct slwin {
     slkv *late_cnt;  /* borrowed */
     slkv *meta;      /* borrowed */
     sltimers *timers; /* owned: session timers */
+    slkv *timer_tab;  /* borrowed: win.timers (sessions) */
     int nkey;        /* output columns: [0,nkey) keys, nkey start, nkey+1 end, then aggs */
     slbuf key;       /* the current row's encoded key */
     slbuf ser;       /* scratch: a serialized result */

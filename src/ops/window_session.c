@@ -287,6 +287,18 @@ static int64_t session_next_due(slwin *w) {
 
 static void session_open(slwin *w) {
     w->timers = sltimers_new();
+    w->timer_tab = slstate_table(w->base.ctx->state, "win.timers", SLTIMERS_STATE_VAL);
+}
+
+/* Sessions live in win.meta; only the timers are in memory. */
+static void session_snapshot(slwin *w) {
+    sltimers_save(w->timers, w->timer_tab);
+}
+
+static void session_restore(slwin *w) {
+    sltimers_free(w->timers);
+    w->timers = sltimers_new();
+    sltimers_load(w->timers, w->timer_tab);
 }
 
 const slwin_impl slwin_session_impl = {
@@ -296,4 +308,6 @@ const slwin_impl slwin_session_impl = {
     .early = session_early,
     .next_due = session_next_due,
     .free = NULL,
+    .snapshot = session_snapshot,
+    .restore = session_restore,
 };

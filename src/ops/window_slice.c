@@ -228,8 +228,10 @@ static void slice_row(slwin *w, const slbatch *b, uint32_t i, int64_t ts, const 
             if (expired(w, e, w->wm)) {
                 continue;
             }
+            /* Its late counter is forgotten when it expires, even when
+             * this row does not fire it (late_every_rows > 1). */
+            slwin_set_add(&w->fired, e);
             if (slwin_count(w, w->late_cnt, (uint64_t)e, &k, sp->late_every_rows)) {
-                slwin_set_add(&w->fired, e);
                 fire_window(w, e, &k);
             }
         } else if (sp->early_every_rows > 0 &&
@@ -351,6 +353,69 @@ static void slice_open(slwin *w) {
     w->hot_known = false;
 }
 
+/* ---- checkpoints: the sets are rebuilt from the tables ---- */
+
+static bool visit_slice(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                        void *user) {
+    SL_UNUSED(key);
+    SL_UNUSED(klen);
+    SL_UNUSED(val);
+    SL_UNUSED(vlen);
+    slwin_set_add(user, (int64_t)ns);
+    return true;
+}
+
+typedef struct book_ctx {
+    slwin *w;
+    int64_t last_ns; /* the namespace seen last (entries come grouped by ns) */
+    bool any;
+} book_ctx;
+
+static bool visit_book(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                       void *user) {
+    SL_UNUSED(key);
+    SL_UNUSED(klen);
+    SL_UNUSED(val);
+    SL_UNUSED(vlen);
+    book_ctx *b = user;
+    int64_t e = (int64_t)ns;
+    if (b->any && e == b->last_ns) {
+        return true;
+    }
+    b->any = true;
+    b->last_ns = e;
+    slwin_set_add(passed(e, b->w->wm) ? &b->w->fired : &b->w->pending, e);
+    return true;
+}
+
+/*
+ * After a restore (w->wm restored): `slices` are the namespaces of win.acc;
+ * `pending` every window of those slices that has not passed the watermark;
+ * `fired` the windows that have bookkeeping (prev, early, late counters) to
+ * forget once they expire. A window whose accumulators were all discarded
+ * (DISCARDING mode) but has bookkeeping is found through the bookkeeping
+ * tables: pending when it has not passed yet, fired when it has. Windows that
+ * only the original's sets held have no state left, so firing or forgetting
+ * them did nothing.
+ */
+static void slice_restore(slwin *w) {
+    w->slices.n = w->pending.n = w->fired.n = 0;
+    slkv_visit_all(w->acc, visit_slice, &w->slices);
+    for (size_t i = 0; i < w->slices.n; i++) {
+        int64_t se = w->slices.v[i], last = last_end(w, se);
+        for (int64_t e = se; e <= last; e += end_step(w)) {
+            if (!passed(e, w->wm)) {
+                slwin_set_add(&w->pending, e);
+            }
+        }
+    }
+    slkv *book[3] = {w->prev, w->early_cnt, w->late_cnt};
+    for (int i = 0; i < 3; i++) {
+        book_ctx b = {w, 0, false};
+        slkv_visit_all(book[i], visit_book, &b);
+    }
+}
+
 const slwin_impl slwin_slice_impl = {
     .open = slice_open,
     .rows = slice_rows,
@@ -358,4 +423,6 @@ const slwin_impl slwin_slice_impl = {
     .early = slice_early,
     .next_due = slice_next_due,
     .free = NULL,
+    .snapshot = NULL,
+    .restore = slice_restore,
 };

@@ -715,6 +715,19 @@ static void m_visit_all(slkv *kv, slkv_visit_fn fn, void *user) {
     }
 }
 
+static void m_visit_all_hash(slkv *kv, slkv_visit_hash_fn fn, void *user) {
+    mtable *t = (mtable *)kv;
+    int64_t now = t->ttl_us > 0 ? slclock_now(t->clock) : 0;
+    for (ment *e = t->head; e; e = e->gnext) {
+        if (ent_expired(t, e, now)) {
+            continue;
+        }
+        if (!fn(e->ns, ent_key(t, e), e->klen, e->hash, ent_val(t, e), e->vlen, user)) {
+            return;
+        }
+    }
+}
+
 static void m_drop_ns(slkv *kv, uint64_t ns) {
     mtable *t = (mtable *)kv;
     size_t i;
@@ -1009,6 +1022,7 @@ static const slstate_vt memory_vt = {
     .remove = m_remove,
     .visit_ns = m_visit_ns,
     .visit_all = m_visit_all,
+    .visit_all_hash = m_visit_all_hash,
     .drop_ns = m_drop_ns,
     .count = m_count,
     .set_ttl = m_set_ttl,

@@ -556,10 +556,23 @@ static bool r_remove(slkv *kv, uint64_t ns, const void *key, uint32_t klen, uint
 typedef struct visit_ctx {
     rtable *t;
     slkv_visit_fn fn;
+    slkv_visit_hash_fn hfn; /* instead of fn: visit_all_hash */
     void *user;
     int64_t now;
     slbuf copy; /* an aligned copy of a value that is not cached */
 } visit_ctx;
+
+/* The callback of a visit; visit_all_hash gets the key group from the entry
+ * key ([u16 table][u64 ns][u16 kg], big-endian) as its hash's high half. */
+static bool call_fn(visit_ctx *c, const char *k, uint64_t ns, const char *key, uint32_t klen,
+                    void *val, uint32_t vlen) {
+    if (c->hfn) {
+        const unsigned char *p = (const unsigned char *)k + 10;
+        uint64_t kg = ((uint64_t)p[0] << 8) | p[1];
+        return c->hfn(ns, key, klen, kg << 32, val, vlen, c->user);
+    }
+    return c->fn(ns, key, klen, val, vlen, c->user);
+}
 
 static bool visit_one(const char *k, size_t kl, const char *v, size_t vl, void *user) {
     visit_ctx *c = user;
@@ -584,7 +597,7 @@ static bool visit_one(const char *k, size_t kl, const char *v, size_t vl, void *
             return true;
         }
         pin(s, e); /* not evicted by what the callback does to other tables */
-        bool go = c->fn(ns, key, klen, e->data, e->vlen, c->user);
+        bool go = call_fn(c, k, ns, key, klen, e->data, e->vlen);
         if (e->magic == RENT_LIVE &&
             (e->vlen != vlen || (vlen && memcmp(e->data, val, vlen) != 0))) {
             dirty_mark(t, e);
@@ -604,7 +617,7 @@ static bool visit_one(const char *k, size_t kl, const char *v, size_t vl, void *
     if (vlen) {
         memcpy(c->copy.data, val, vlen);
     }
-    bool go = c->fn(ns, key, klen, c->copy.data, vlen, c->user);
+    bool go = call_fn(c, k, ns, key, klen, c->copy.data, vlen);
     if (vlen && memcmp(c->copy.data, val, vlen) != 0) {
         /* The callback wrote through val: write the new bytes back. */
         slbuf_reset(&s->vbuf);
@@ -624,7 +637,7 @@ static void r_visit_ns(slkv *kv, uint64_t ns, slkv_visit_fn fn, void *user) {
         return;
     }
     flush_entries(t->s, t);
-    visit_ctx c = {t, fn, user, t->ttl_us > 0 ? slclock_now(t->clock) : 0, {0}};
+    visit_ctx c = {t, fn, NULL, user, t->ttl_us > 0 ? slclock_now(t->clock) : 0, {0}};
     slrocks_scan_ns(t->s, t->id, ns, visit_one, &c);
     slbuf_free(&c.copy);
 }
@@ -636,7 +649,19 @@ static void r_visit_all(slkv *kv, slkv_visit_fn fn, void *user) {
         return;
     }
     flush_entries(t->s, t);
-    visit_ctx c = {t, fn, user, t->ttl_us > 0 ? slclock_now(t->clock) : 0, {0}};
+    visit_ctx c = {t, fn, NULL, user, t->ttl_us > 0 ? slclock_now(t->clock) : 0, {0}};
+    slrocks_scan_table(t->s, t->id, visit_one, &c);
+    slbuf_free(&c.copy);
+}
+
+static void r_visit_all_hash(slkv *kv, slkv_visit_hash_fn fn, void *user) {
+    rtable *t = (rtable *)kv;
+    t->miss_valid = false;
+    if (t->n == 0) {
+        return;
+    }
+    flush_entries(t->s, t);
+    visit_ctx c = {t, NULL, fn, user, t->ttl_us > 0 ? slclock_now(t->clock) : 0, {0}};
     slrocks_scan_table(t->s, t->id, visit_one, &c);
     slbuf_free(&c.copy);
 }
@@ -957,6 +982,7 @@ const slstate_vt slrocks_vt = {
     .remove = r_remove,
     .visit_ns = r_visit_ns,
     .visit_all = r_visit_all,
+    .visit_all_hash = r_visit_all_hash,
     .drop_ns = r_drop_ns,
     .count = r_count,
     .set_ttl = r_set_ttl,

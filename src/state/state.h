@@ -58,6 +58,13 @@ typedef struct slkv_key {
  * the duration of the call only. */
 typedef bool (*slkv_visit_fn)(uint64_t ns, const void *key, uint32_t klen, void *val,
                               uint32_t vlen, void *user);
+/* The same with the entry's key hash as the backend keeps it: the memory
+ * backend the full hash it was written with, RocksDB only its key group
+ * ((uint64_t)kg << 32, which slstate_key_group maps back to kg). Enough to
+ * split a table by key group, and to copy entries into another state of the
+ * same backend. */
+typedef bool (*slkv_visit_hash_fn)(uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
+                                   void *val, uint32_t vlen, void *user);
 
 typedef struct slstate_vt {
     const char *name;
@@ -77,6 +84,8 @@ typedef struct slstate_vt {
     bool (*remove)(slkv *t, uint64_t ns, const void *key, uint32_t klen, uint64_t hash);
     void (*visit_ns)(slkv *t, uint64_t ns, slkv_visit_fn fn, void *user);
     void (*visit_all)(slkv *t, slkv_visit_fn fn, void *user);
+    /* visit_all with each entry's key hash (slkv_visit_hash_fn). */
+    void (*visit_all_hash)(slkv *t, slkv_visit_hash_fn fn, void *user);
     void (*drop_ns)(slkv *t, uint64_t ns);
     uint64_t (*count)(slkv *t);
     /* State TTL (Flink's table.exec.state.ttl): an entry not written (nor read,
@@ -234,6 +243,9 @@ static inline void slkv_visit_ns(slkv *t, uint64_t ns, slkv_visit_fn fn, void *u
 }
 static inline void slkv_visit_all(slkv *t, slkv_visit_fn fn, void *user) {
     t->owner->vt->visit_all(t, fn, user);
+}
+static inline void slkv_visit_all_hash(slkv *t, slkv_visit_hash_fn fn, void *user) {
+    t->owner->vt->visit_all_hash(t, fn, user);
 }
 static inline void slkv_drop_ns(slkv *t, uint64_t ns) {
     t->owner->vt->drop_ns(t, ns);

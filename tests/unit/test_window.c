@@ -847,3 +847,367 @@ TEST(bigint_key_with_nulls) {
                        "+I -1 [10, 20) count=1 sum=-1 @19\n");
     h_free(&h);
 }
+
+/* ---- checkpoints: snapshot, a new instance on the same state, restore ---- */
+
+#include "ops/window_int.h" /* the record size of win.acc, for the rescale split */
+
+/* A script step: 'r' a +I row (k, v, at t seconds), 'u' a -U row, 's' send
+ * the buffered rows, 'w' watermark t seconds, 'n' processing time t ms then
+ * tick. A cut (snapshot and restore) can come before any step that follows
+ * 's', 'w' or 'n' (no rows buffered). */
+typedef struct step {
+    char op;
+    const char *k;
+    int64_t v, t;
+} step;
+
+static void run_step(harness *h, const step *s) {
+    switch (s->op) {
+    case 'r':
+        row(h, s->k, s->v, s->t);
+        break;
+    case 'u':
+        row_kind(h, s->k, s->v, s->t, SL_UPDATE_BEFORE);
+        break;
+    case 's':
+        h_send(h);
+        break;
+    case 'w':
+        wm(h, s->t);
+        break;
+    default:
+        h_send(h);
+        h->now = s->t * SL_MILLISECOND;
+        h->op->vt->tick(h->op, h->now);
+        sltest_unpin(h->st);
+        break;
+    }
+}
+
+static bool cut_ok(const step *s, int i) {
+    return i == 0 || s[i - 1].op == 's' || s[i - 1].op == 'w' || s[i - 1].op == 'n';
+}
+
+/* Take a snapshot of h's operator: its opstate blob into *blob. */
+static void h_snapshot(harness *h, slbuf *blob) {
+    slbuf_reset(blob);
+    CHECK(h->op->vt->snapshot(h->op, 1, blob) == SL_OK);
+    sltest_unpin(h->st);
+}
+
+/* Free h's operator and start a new one on state `st` (h's own when NULL)
+ * owning key groups [kg_lo, kg_hi), restored from blobs[0..n). */
+static void h_reopen(harness *h, slstate *st, int kg_lo, int kg_hi, const slbuf *blobs, int n) {
+    h->op->vt->free(h->op);
+    if (st) {
+        h->st = st;
+    }
+    h->ctx.state = h->st;
+    h->ctx.kg_lo = kg_lo;
+    h->ctx.kg_hi = kg_hi;
+    h->op = slwindow_new(h->arg, 0);
+    h->op->ctx = &h->ctx;
+    CHECK(h->op->vt->open(h->op, &h->ctx) == SL_OK);
+    CHECK(h->op->vt->restore(h->op, blobs, n) == SL_OK);
+    sltest_unpin(h->st);
+}
+
+/* The entries left in the state tables (after the end: what was not
+ * cleaned up), as a line of the output. */
+static void state_counts(harness *h, int64_t *c) {
+    static const char *names[] = {"win.prev", "win.early", "win.late", "win.meta"};
+    for (int i = 0; i < 4; i++) {
+        uint32_t vs = i == 1 || i == 2 ? 8 : 0;
+        c[i] += (int64_t)slkv_count(slstate_table(h->st, names[i], vs));
+    }
+    c[4] += (int64_t)slkv_count(
+        slstate_table(h->st, "win.acc", ((slwin *)h->op)->aggs.rec_size));
+}
+
+static void put_counts(slbuf *o, const int64_t *c) {
+    slbuf_printf(o, "~state prev=%lld early=%lld late=%lld meta=%lld acc=%lld\n", (long long)c[0],
+                 (long long)c[1], (long long)c[2], (long long)c[3], (long long)c[4]);
+}
+
+/* Run the script with a cut before step `cut` (-1: none; INT32_MAX: before
+ * every step where one can come); returns output then late rows (owned). */
+static char *run_cut(const sl_window_spec *sp, const sl_agg *aggs, int na, const step *s, int n,
+                     int cut) {
+    harness h;
+    CHECK(h_init(&h, sp, aggs, na) == SL_OK);
+    slbuf blob = {0};
+    for (int i = 0; i < n; i++) {
+        if ((i == cut || cut == INT32_MAX) && cut_ok(s, i)) {
+            h_snapshot(&h, &blob);
+            h_reopen(&h, NULL, 0, SL_KEY_GROUPS, &blob, 1);
+        }
+        run_step(&h, &s[i]);
+    }
+    h_end(&h);
+    int64_t cnt[5] = {0};
+    state_counts(&h, cnt);
+    put_counts(&h.out, cnt);
+    slbuf_puts(&h.out, "---\n");
+    slbuf_puts(&h.out, slbuf_cstr(&h.late));
+    char *r = slmem_strdup(slbuf_cstr(&h.out));
+    slbuf_free(&blob);
+    h_free(&h);
+    return r;
+}
+
+static int key_group_of(const slbatch *b, uint32_t i) {
+    slkeyspec ks = {1, {0}};
+    slbuf tmp = {0};
+    uint64_t hash = slkey_encode(&ks, b, i, &tmp);
+    slbuf_free(&tmp);
+    return slkey_group(hash, SL_KEY_GROUPS);
+}
+
+/* Run the script on one instance up to `cut`, then on two restored from its
+ * snapshot, owning key groups [0, 64) and [64, 128): rows go to the instance
+ * of their key, watermarks and ticks to both. Output lines sorted. */
+static char *run_rescale(const sl_window_spec *sp, const sl_agg *aggs, int na, const step *s,
+                         int n, int cut, int *rows_in_each) {
+    harness h[2];
+    CHECK(h_init(&h[0], sp, aggs, na) == SL_OK);
+    CHECK(h_init(&h[1], sp, aggs, na) == SL_OK);
+    h[1].ctx.rt = &h[0]; /* one output */
+    slbuf blob = {0};
+    int i = 0;
+    for (; i < cut; i++) {
+        run_step(&h[0], &s[i]);
+    }
+    h_snapshot(&h[0], &blob);
+    const sltest_table tabs[] = {
+        {"win.acc", ((slwin *)h[0].op)->aggs.rec_size},
+        {"win.str", 0},
+        {"win.distinct", 0},
+        {"win.prev", 0},
+        {"win.early", 8},
+        {"win.late", 8},
+        {"win.meta", 0},
+        {"win.timers", SLTIMERS_STATE_VAL},
+    };
+    int nt = (int)SL_ARRAY_LEN(tabs);
+    slstate *parts[2] = {sltest_state_split(h[0].st, tabs, nt, 0, 64),
+                         sltest_state_split(h[0].st, tabs, nt, 64, SL_KEY_GROUPS)};
+    for (int j = 0; j < 2; j++) {
+        slstate *old = h[j].st;
+        h_reopen(&h[j], parts[j], j ? 64 : 0, j ? SL_KEY_GROUPS : 64, &blob, 1);
+        slstate_free(old);
+        h[j].now = h[0].now;
+    }
+    for (; i < n; i++) {
+        if (s[i].op == 'r' || s[i].op == 'u') {
+            run_step(&h[0], &s[i]); /* buffer in h[0], route at the send */
+            continue;
+        }
+        /* route the buffered rows by key group */
+        slbatch *b = h[0].b;
+        h[0].b = slbatch_new(h[0].in, 64);
+        for (uint32_t r = 0; r < b->n; r++) {
+            int j = key_group_of(b, r) < 64 ? 0 : 1;
+            slbatch_append_row(h[j].b, b, r);
+            rows_in_each[j]++;
+        }
+        slbatch_free(b);
+        for (int j = 1; j >= 0; j--) {
+            run_step(&h[j], &s[i]);
+        }
+    }
+    h_end(&h[1]);
+    h_end(&h[0]);
+    int64_t cnt[5] = {0};
+    state_counts(&h[0], cnt);
+    state_counts(&h[1], cnt);
+    put_counts(&h[0].out, cnt);
+    slbuf_puts(&h[0].out, "---\n");
+    slbuf_puts(&h[0].out, slbuf_cstr(&h[0].late));
+    char *r = sltest_sort_lines(slbuf_cstr(&h[0].out));
+    slbuf_free(&blob);
+    h_free(&h[0]);
+    h_free(&h[1]);
+    return r;
+}
+
+/* Every cut gives the uninterrupted output, and so does a cut before every
+ * step; rescaled restores give the same lines. */
+static void check_cuts(const sl_window_spec *sp, const sl_agg *aggs, int na, const step *s, int n,
+                       const char *want) {
+    char *base = run_cut(sp, aggs, na, s, n, -1);
+    if (want) {
+        CHECK_OUT(base, want);
+    }
+    for (int c = 0; c <= n; c++) {
+        if (c < n && !cut_ok(s, c)) {
+            continue;
+        }
+        char *got = run_cut(sp, aggs, na, s, n, c);
+        if (strcmp(got, base) != 0) {
+            fprintf(stderr, "cut before step %d:\n", c);
+        }
+        CHECK_STR(got, base);
+        slmem_free(got);
+    }
+    char *got = run_cut(sp, aggs, na, s, n, INT32_MAX);
+    CHECK_STR(got, base);
+    slmem_free(got);
+    char *sorted = sltest_sort_lines(base);
+    int split = 0;
+    for (int c = 0; c <= n; c++) {
+        if (c < n && !cut_ok(s, c)) {
+            continue;
+        }
+        int each[2] = {0, 0};
+        got = run_rescale(sp, aggs, na, s, n, c, each);
+        if (strcmp(got, sorted) != 0) {
+            fprintf(stderr, "rescale at step %d:\n", c);
+        }
+        CHECK_STR(got, sorted);
+        split += each[0] > 0 && each[1] > 0;
+        slmem_free(got);
+    }
+    CHECK(split > 0); /* the keys spread over both halves */
+    slmem_free(sorted);
+    slmem_free(base);
+}
+
+#define CHECK_CUTS(sp, aggs, steps, want)                                                          \
+    check_cuts(&(sp), aggs, (int)SL_ARRAY_LEN(aggs), steps, (int)SL_ARRAY_LEN(steps), want)
+
+/* Keys a..e spread over both key-group halves. */
+static const step TUMBLE_STEPS[] = {
+    {'r', "a", 1, 1},  {'r', "b", 2, 2},  {'r', "c", 3, 12}, {'s', 0, 0, 0},
+    {'r', "d", 4, 3},  {'r', "e", 5, 25}, {'s', 0, 0, 0},    {'w', 0, 0, 10},
+    {'r', "a", 6, 4},  {'s', 0, 0, 0},  /* late, within lateness */
+    {'r', "e", 7, 5},  {'u', "a", 1, 1}, {'s', 0, 0, 0},    {'w', 0, 0, 16},
+    {'r', "b", 8, 8},  {'r', "c", 9, 14}, {'s', 0, 0, 0},  /* 8: beyond lateness */
+    {'w', 0, 0, 22},   {'r', "d", 10, 21}, {'r', "a", 11, 19}, {'s', 0, 0, 0},
+    {'w', 0, 0, 40},   {'r', "a", 12, 39}, {'s', 0, 0, 0},
+};
+
+TEST(checkpoint_tumble_late_rows_and_modes) {
+    for (int mode = SL_DISCARDING; mode <= SL_RETRACTING; mode++) {
+        sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+        sp.allowed_lateness = 5 * SL_SECOND;
+        sp.mode = (sl_accumulate)mode;
+        CHECK_CUTS(sp, CNT_SUM, TUMBLE_STEPS, NULL);
+    }
+    sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+    sp.allowed_lateness = 5 * SL_SECOND;
+    CHECK_CUTS(sp, ALL, TUMBLE_STEPS, NULL);
+}
+
+TEST(checkpoint_early_firing_discarding) {
+    /* DISCARDING early firings remove a key's accumulator: the window then
+     * lives on only in its bookkeeping (early counters). */
+    sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+    sp.allowed_lateness = 5 * SL_SECOND;
+    sp.early_every_rows = 2;
+    sp.late_every_rows = 2;
+    for (int mode = SL_DISCARDING; mode <= SL_RETRACTING; mode++) {
+        sp.mode = (sl_accumulate)mode;
+        CHECK_CUTS(sp, CNT_SUM, TUMBLE_STEPS, NULL);
+    }
+}
+
+TEST(checkpoint_hop_and_cumulate) {
+    sl_window_spec sp = sl_window_hop(10 * SL_SECOND, 5 * SL_SECOND);
+    sp.allowed_lateness = 5 * SL_SECOND;
+    sp.mode = SL_RETRACTING;
+    CHECK_CUTS(sp, CNT_SUM, TUMBLE_STEPS, NULL);
+    sp.mode = SL_ACCUMULATING;
+    sp.early_every_rows = 2;
+    CHECK_CUTS(sp, ALL, TUMBLE_STEPS, NULL);
+    sp = sl_window_cumulate(20 * SL_SECOND, 5 * SL_SECOND);
+    sp.allowed_lateness = 3 * SL_SECOND;
+    CHECK_CUTS(sp, ALL, TUMBLE_STEPS, NULL);
+    sp.mode = SL_RETRACTING;
+    sp.late_every_rows = 2;
+    CHECK_CUTS(sp, CNT_SUM, TUMBLE_STEPS, NULL);
+}
+
+TEST(checkpoint_processing_time_early_firing) {
+    static const step steps[] = {
+        {'n', 0, 0, 0},    {'r', "a", 1, 1}, {'r', "b", 2, 2},   {'s', 0, 0, 0},
+        {'n', 0, 0, 500},  {'r', "c", 3, 3}, {'s', 0, 0, 0},     {'n', 0, 0, 1000},
+        {'r', "a", 4, 4},  {'s', 0, 0, 0},   {'n', 0, 0, 1700},  {'n', 0, 0, 2100},
+        {'w', 0, 0, 10},   {'r', "d", 5, 12}, {'s', 0, 0, 0},    {'n', 0, 0, 3000},
+    };
+    sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+    sp.early_every_ms = 1000;
+    for (int mode = SL_DISCARDING; mode <= SL_RETRACTING; mode++) {
+        sp.mode = (sl_accumulate)mode;
+        CHECK_CUTS(sp, CNT_SUM, steps, NULL);
+    }
+    sp = sl_window_tumble(2 * SL_SECOND);
+    sp.processing_time = true;
+    CHECK_CUTS(sp, CNT_SUM, steps, NULL);
+}
+
+static const step SESSION_STEPS[] = {
+    {'r', "a", 1, 1},  {'r', "b", 10, 2}, {'r', "a", 2, 3}, {'s', 0, 0, 0},
+    {'r', "a", 3, 12}, {'r', "c", 4, 4},  {'s', 0, 0, 0},   {'w', 0, 0, 7},
+    {'r', "d", 5, 9},  {'r', "e", 6, 30}, {'s', 0, 0, 0},   {'w', 0, 0, 17},
+    {'r', "a", 4, 7},  {'s', 0, 0, 0},  /* late: bridges [1, 8) and [12, 17) */
+    {'r', "c", 7, 8},  {'r', "d", 8, 14}, {'s', 0, 0, 0},   {'w', 0, 0, 26},
+    {'r', "b", 9, 6},  {'r', "e", 1, 27}, {'s', 0, 0, 0},   {'w', 0, 0, 37},
+    {'r', "a", 5, 10}, {'r', "e", 2, 36}, {'s', 0, 0, 0},   {'w', 0, 0, 50},
+};
+
+TEST(checkpoint_sessions) {
+    sl_window_spec sp = sl_window_session(5 * SL_SECOND);
+    sp.allowed_lateness = 20 * SL_SECOND;
+    for (int mode = SL_DISCARDING; mode <= SL_RETRACTING; mode++) {
+        sp.mode = (sl_accumulate)mode;
+        CHECK_CUTS(sp, CNT_SUM, SESSION_STEPS, NULL);
+    }
+    sp.mode = SL_RETRACTING;
+    sp.early_every_rows = 2;
+    sp.late_every_rows = 2;
+    CHECK_CUTS(sp, ALL, SESSION_STEPS, NULL);
+    sp = sl_window_session(5 * SL_SECOND);
+    CHECK_CUTS(sp, CNT_SUM, SESSION_STEPS, NULL);
+}
+
+static const step COUNT_STEPS[] = {
+    {'r', "a", 1, 1}, {'r', "b", 2, 2},  {'r', "a", 3, 3},  {'s', 0, 0, 0},
+    {'r', "c", 4, 4}, {'r', "a", 5, 5},  {'s', 0, 0, 0},    {'r', "b", 6, 6},
+    {'s', 0, 0, 0},   {'r', "a", 7, 7},  {'r', "b", 8, 8},  {'s', 0, 0, 0},
+    {'r', "d", 9, 9}, {'r', "a", 10, 10}, {'s', 0, 0, 0},   {'n', 0, 0, 1000},
+    {'r', "b", 11, 11}, {'r', "e", 12, 12}, {'r', "a", 13, 1}, {'s', 0, 0, 0},
+    {'r', "b", 14, 3}, {'s', 0, 0, 0},   {'n', 0, 0, 2000}, {'r', "a", 15, 15},
+};
+
+TEST(checkpoint_count_and_global) {
+    sl_window_spec sp = sl_window_count(3, 3);
+    CHECK_CUTS(sp, ALL, COUNT_STEPS, NULL);
+    sp = sl_window_count(3, 2);
+    sp.mode = SL_RETRACTING;
+    CHECK_CUTS(sp, CNT_SUM, COUNT_STEPS, NULL);
+    sp = sl_window_count(2, 3);
+    CHECK_CUTS(sp, CNT_SUM, COUNT_STEPS, NULL);
+    sp = sl_window_global(2);
+    sp.mode = SL_RETRACTING;
+    CHECK_CUTS(sp, CNT_SUM, COUNT_STEPS, NULL);
+    sp = sl_window_global(3);
+    sp.purge_on_fire = true;
+    sp.early_every_ms = 1000;
+    CHECK_CUTS(sp, ALL, COUNT_STEPS, NULL);
+}
+
+TEST(checkpoint_restore_refuses_foreign_blob) {
+    harness h;
+    sl_window_spec sp = sl_window_tumble(10 * SL_SECOND);
+    CHECK(h_init(&h, &sp, CNT_SUM, 2) == SL_OK);
+    slbuf bad = {0};
+    slbuf_puts(&bad, "not a window blob");
+    slbuf blobs[2] = {{0}, bad}; /* an empty blob is fine, a foreign one is not */
+    CHECK(h.op->vt->restore(h.op, blobs, 2) == SL_ERR_STATE);
+    CHECK_CONTAINS(sl_errmsg(), "window operator");
+    CHECK(h.op->vt->restore(h.op, blobs, 1) == SL_OK);
+    CHECK(h.op->vt->restore(h.op, NULL, 0) == SL_OK);
+    slbuf_free(&bad);
+    h_free(&h);
+}
