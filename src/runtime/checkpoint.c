@@ -331,11 +331,11 @@ static sl_err load_checkpoint(slrt *rt, int64_t id, slck_restore **out) {
     if (err) {
         goto out;
     }
-    if (f.len < 8 + 8 || slhash_bytes(f.data, f.len - 8, 0x5c) !=
-                             *(const uint64_t *)(const void *)(f.data + f.len - 8)) {
-        uint64_t want;
-        memcpy(&want, f.len >= 8 ? f.data + f.len - 8 : "\0\0\0\0\0\0\0\0", 8);
-        SL_UNUSED(want);
+    uint64_t want = 0;
+    if (f.len >= 16) {
+        memcpy(&want, f.data + f.len - 8, 8);
+    }
+    if (f.len < 16 || slhash_bytes(f.data, f.len - 8, 0x5c) != want) {
         err = slerr_set(SL_ERR_PARSE, "'%s': bad checksum (truncated or corrupt)",
                         slbuf_cstr(&path));
         goto out;
