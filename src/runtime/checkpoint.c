@@ -25,7 +25,7 @@
  * when it commits the tasks deliver checkpoint_done (sinks publish their
  * last rows) and exit. A rerun after that restores the final checkpoint:
  * sources are at their end, nothing is emitted twice. If the final
- * checkpoint cannot be taken (three tries), the job fails: what was written
+ * checkpoint cannot be taken (eight tries, one interval apart), the job fails: what was written
  * since the last complete checkpoint stays unpublished and a rerun resumes.
  *
  * Metadata file, format version 1 (host byte order, like the state files):
@@ -63,7 +63,7 @@
 
 #define META_VERSION 1u
 #define POLL_US 5000
-#define FINAL_TRIES 3
+#define FINAL_TRIES 8
 #define DEFAULT_TIMEOUT_US (600 * SL_SECOND)
 #define DEFAULT_INTERVAL_US SL_SECOND
 
@@ -726,7 +726,8 @@ static void *coord_main(void *arg) {
         for (int i = 0; i < rt->n_tasks; i++) {
             n_finished += __atomic_load_n(&rt->tasks[i].ck_finished, __ATOMIC_ACQUIRE) != 0;
         }
-        if (!ck->pending && !ck->final_done && !ck->final_failed && n_finished == rt->n_tasks) {
+        if (!ck->pending && !ck->final_done && !ck->final_failed && n_finished == rt->n_tasks &&
+            (final_tries == 0 || now - ck->last_end_us >= interval)) {
             int64_t id = ck->next_id++;
             if (trigger(rt, id, now)) {
                 ck->final_id = id;

@@ -113,6 +113,23 @@ expect "-D KEY=VALUE form" 0 '^Task 3 \(parallelism 2\)' -- explain -D paralleli
 expect "--set of a Flink key (table.exec.resource.default-parallelism)" 0 '^Task 3 \(parallelism 2\)' \
     -- explain --set table.exec.resource.default-parallelism=2 examples/fraud.sql
 
+# ---- checkpoints (docs/checkpoints.md): SET in the file, the print sink ----
+{ echo "SET 'state.checkpoints.dir' = '$tmp/ck-set';"; echo "SET 'execution.checkpointing.interval' = '50 ms';"; cat examples/fraud.sql; } >"$tmp/fraud-ck.sql"
+"$sluice" run "$tmp/fraud-ck.sql" 2>"$tmp/err" | sort >"$tmp/ck1"
+if [ -s "$tmp/ck1" ] && cmp -s "$tmp/ck1" "$tmp/p1" && ls "$tmp"/ck-set/chk-*/_metadata >/dev/null 2>&1; then
+    ok "SET 'state.checkpoints.dir': same output, a complete checkpoint"
+else
+    bad "SET 'state.checkpoints.dir': same output, a complete checkpoint"
+    head -5 "$tmp/err"
+fi
+"$sluice" run "$tmp/fraud-ck.sql" >"$tmp/ck2" 2>"$tmp/err"
+if grep -q "resuming from checkpoint" "$tmp/err" && [ ! -s "$tmp/ck2" ]; then
+    ok "rerun of a finished job resumes from its final checkpoint: nothing printed again"
+else
+    bad "rerun of a finished job resumes from its final checkpoint: nothing printed again"
+    head -5 "$tmp/err"
+fi
+
 # ---- the job on stdin (sluice run -) ----
 (cd "$root" && "$sluice" run - <examples/fraud.sql 2>"$tmp/err" | sort >"$tmp/stdin_job")
 same "sluice run - reads the job from stdin" "$tmp/p1" "$tmp/stdin_job"

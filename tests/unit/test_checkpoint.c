@@ -29,6 +29,8 @@ typedef struct genctx {
     int64_t seen_ckpt; /* newest complete checkpoint when waiting began */
     uint64_t wait2_at; /* a second wait, for a checkpoint newer than the first */
     int64_t seen2;
+    bool sabotage; /* at wait2_at: make the next checkpoints' directories unwritable */
+    bool sabotaged;
 } genctx;
 
 static int64_t newest_complete(const char *dir) {
@@ -61,6 +63,17 @@ static sl_gen_status gen(uint64_t i0, sl_cols *c, void *user) {
         }
         if (newest_complete(g->dir) < g->seen_ckpt) {
             return SL_GEN_IDLE;
+        }
+    }
+    if (g->sabotage && !g->sabotaged && g->wait2_at && i0 >= g->wait2_at) {
+        /* Files where the next checkpoints' directories go: those
+         * checkpoints fail (as on a full disk), the job goes on. */
+        g->sabotaged = true;
+        int64_t n = newest_complete(g->dir);
+        for (int64_t k = n + 2; k < n + 6; k++) {
+            char p[600];
+            snprintf(p, sizeof p, "%s/chk-%lld", g->dir, (long long)k);
+            slsnap_write_file(p, "x", 1);
         }
     }
     if (g->wait2_at && i0 >= g->wait2_at) {
@@ -209,6 +222,16 @@ TEST(corrupt_newest_checkpoint_falls_back) {
     genctx a2 = {.parity = 0}, b2 = {.parity = 1};
     CHECK(run(&a2, &b2, NULL, false) == SL_OK);
     check_output();
+    done();
+}
+
+TEST(failed_checkpoints_do_not_fail_the_job) {
+    fresh("sabotage");
+    genctx a = {.parity = 0, .wait_at = 500, .wait2_at = 1000, .sabotage = true};
+    genctx b = {.parity = 1};
+    CHECK(run(&a, &b, NULL, false) == SL_OK);
+    check_output();
+    CHECK(newest_complete(dir) > 6); /* later checkpoints, and the final one, completed */
     done();
 }
 
