@@ -30,7 +30,7 @@ static const char *usage_main =
     "  bench               run the Nexmark queries on generated events and print figures\n"
     "  version             print the version\n"
     "\n"
-    "Not built yet: checkpoints (--checkpoint-dir).\n"
+    "Not built yet: savepoints (`sluice savepoint`).\n"
     "Run `sluice <command> --help` for the options of a command.\n"
     "\n"
     "exit codes: 0 ok, 1 job failed while running, 2 bad command line, 3 SQL refused,\n"
@@ -45,6 +45,8 @@ static const char *usage_run =
     "\n"
     "options:\n"
     "  --set KEY=VALUE     a job option, as SET 'KEY' = 'VALUE' before the file (repeatable)\n"
+    "  --checkpoint-dir DIR take checkpoints into DIR (as SET 'state.checkpoints.dir'); when DIR\n"
+    "                      holds a complete checkpoint of this job, resume from the newest one\n"
     "  --status            show the live status line even when stderr is not a terminal\n"
     "  --quiet             never show the status line\n"
     "  -h, --help          this help\n"
@@ -130,6 +132,7 @@ typedef struct cmdline {
     int n_sets;
     const char *file;
     int status; /* -1 never, 0 auto, 1 always */
+    char *ckpt_set; /* owned: "state.checkpoints.dir=DIR" from --checkpoint-dir */
 } cmdline;
 
 static int parse_args(int argc, char **argv, const char *usage, cmdline *c) {
@@ -153,8 +156,17 @@ static int parse_args(int argc, char **argv, const char *usage, cmdline *c) {
         } else if (strcmp(a, "--quiet") == 0) {
             c->status = -1;
         } else if (strcmp(a, "--checkpoint-dir") == 0 || strncmp(a, "--checkpoint-dir=", 17) == 0) {
-            fprintf(stderr, "sluice: --checkpoint-dir: checkpoints are not built yet\n");
-            return SLCLI_EXIT_USAGE;
+            const char *dir = a[16] == '=' ? a + 17 : i + 1 < argc ? argv[++i] : NULL;
+            if (!dir || !*dir) {
+                fprintf(stderr, "sluice: --checkpoint-dir needs a directory\n");
+                return SLCLI_EXIT_USAGE;
+            }
+            slbuf kv = {0};
+            slbuf_printf(&kv, "state.checkpoints.dir=%s", dir);
+            slmem_free(c->ckpt_set);
+            c->ckpt_set = slmem_strdup(slbuf_cstr(&kv));
+            slbuf_free(&kv);
+            c->sets[c->n_sets++] = c->ckpt_set;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "sluice: unknown option '%s'\n%s", a, usage);
             return SLCLI_EXIT_USAGE;
@@ -256,6 +268,7 @@ static int cmd_run(int argc, char **argv) {
     int rc = parse_args(argc, argv, usage_run, &c);
     if (rc) {
         slmem_free(c.sets);
+        slmem_free(c.ckpt_set);
         return rc < 0 ? 0 : rc;
     }
     slsql *s = slsql_new();
@@ -274,6 +287,7 @@ static int cmd_run(int argc, char **argv) {
         }
         slsql_free(s);
         slmem_free(c.sets);
+        slmem_free(c.ckpt_set);
         return rc;
     }
     bool show = c.status > 0 || (c.status == 0 && isatty(STDERR_FILENO));
@@ -311,7 +325,12 @@ static int cmd_run(int argc, char **argv) {
         status_line(&m, rate);
         fputc('\n', stderr);
     }
-    if (r.err) {
+    if (r.err == SL_ERR_ARG) {
+        /* refused at start: no checkpoint directory, a source that cannot
+         * rewind, a checkpoint of another job, ... */
+        fprintf(stderr, "sluice: cannot run the job: %s\n", r.errmsg);
+        rc = SLCLI_EXIT_USAGE;
+    } else if (r.err) {
         fprintf(stderr, "sluice: job failed: %s\n", r.errmsg);
         rc = SLCLI_EXIT_RUNTIME;
     } else if (interrupted) {
@@ -326,6 +345,7 @@ static int cmd_run(int argc, char **argv) {
     sl_job_free(job);
     slsql_free(s);
     slmem_free(c.sets);
+    slmem_free(c.ckpt_set);
     return rc;
 }
 
@@ -334,6 +354,7 @@ static int cmd_explain(int argc, char **argv) {
     int rc = parse_args(argc, argv, usage_explain, &c);
     if (rc) {
         slmem_free(c.sets);
+        slmem_free(c.ckpt_set);
         return rc < 0 ? 0 : rc;
     }
     slsql *s = slsql_new();
@@ -352,6 +373,7 @@ static int cmd_explain(int argc, char **argv) {
     sl_job_free(job);
     slsql_free(s);
     slmem_free(c.sets);
+    slmem_free(c.ckpt_set);
     return rc;
 }
 

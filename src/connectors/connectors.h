@@ -165,6 +165,9 @@ typedef struct slsink_conf {
      * Thread: the sink subtask's worker; subtasks call it concurrently. */
     void (*on_batch)(void *user, int subtask, const slbatch *b);
     void *on_batch_user; /* borrowed */
+    /* Exactly-once file sink (sink.c, checkpoints on), under mu: */
+    bool recovered; /* the first restore cleaned up and repaired the commit log */
+    int log_fd;     /* owned: the commit log, opened at the first commit (-1: not yet) */
 } slsink_conf;
 
 slsink_conf *slsink_conf_new(slsink_kind kind, sl_format format);

@@ -359,11 +359,42 @@ static void dg_free(slsource *s) {
     slmem_free(s);
 }
 
+/* Position: [u64 next_i][u64 made] (host order): row i is a pure function of
+ * i (and the seed), so this is all a restore needs. */
+static sl_err dg_snapshot(slsource *s, int64_t id, slbuf *pos) {
+    SL_UNUSED(id);
+    dgsrc *d = (dgsrc *)s;
+    uint64_t v[2] = {d->next_i, d->made};
+    slbuf_put(pos, v, sizeof v);
+    return SL_OK;
+}
+
+static sl_err dg_restore(slsource *s, const slbuf *pos, int n) {
+    dgsrc *d = (dgsrc *)s;
+    int sub = s->ctx->subtask;
+    if (n != s->ctx->parallelism) {
+        return slerr_set(SL_ERR_ARG,
+                         "the datagen source cannot be restored with another parallelism "
+                         "(checkpointed with %d, now %d)",
+                         n, s->ctx->parallelism);
+    }
+    uint64_t v[2];
+    if (pos[sub].len != sizeof v) {
+        return slerr_set(SL_ERR_PARSE, "datagen source: bad position in the checkpoint");
+    }
+    memcpy(v, pos[sub].data, sizeof v);
+    d->next_i = v[0];
+    d->made = v[1];
+    return SL_OK;
+}
+
 static const slsource_vt dg_vt = {
     .name = "datagen",
     .open = dg_open,
     .read = dg_read,
     .free = dg_free,
+    .snapshot = dg_snapshot,
+    .restore = dg_restore,
 };
 
 slsource *sldatagen_source_new(void *conf, int subtask, int parallelism) {

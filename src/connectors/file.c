@@ -219,8 +219,89 @@ static void file_free(slsource *s) {
     slmem_free(f);
 }
 
+/* Position: [u64 byte offset][u64 line][u8 done] (host order) of the next
+ * record, from subtask 0 (the reader); other subtasks append nothing. */
+static sl_err file_snapshot(slsource *s, int64_t id, slbuf *pos) {
+    SL_UNUSED(id);
+    filesrc *f = (filesrc *)s;
+    if (!f->reader) {
+        return SL_OK;
+    }
+    if (f->rec_lines || f->phys != f->start) {
+        /* Never between reads (a read ends on a record boundary), but be safe. */
+        return slerr_set(SL_ERR_STATE, "file source '%s': in the middle of a record",
+                         f->conf->path);
+    }
+    uint64_t v[3] = {f->offset, f->line, f->done};
+    slbuf_put(pos, v, sizeof v);
+    return SL_OK;
+}
+
+static sl_err file_restore(slsource *s, const slbuf *pos, int n) {
+    filesrc *f = (filesrc *)s;
+    if (!f->reader) {
+        return SL_OK;
+    }
+    uint64_t v[3];
+    if (n < 1 || pos[0].len != sizeof v) {
+        return slerr_set(SL_ERR_PARSE, "file source '%s': bad position in the checkpoint",
+                         f->conf->path);
+    }
+    memcpy(v, pos[0].data, sizeof v);
+    if (lseek(f->fd, (off_t)v[0], SEEK_SET) != (off_t)v[0]) {
+        return slerr_set(SL_ERR_IO, "file source '%s': cannot seek to byte %llu: %s",
+                         f->conf->path, (unsigned long long)v[0], strerror(errno));
+    }
+    f->offset = v[0];
+    f->line = v[1];
+    f->done = v[2] != 0;
+    f->eof = f->done;
+    f->start = f->phys = f->scan = f->len = 0;
+    f->rec_lines = 0;
+    f->csv_state = 0;
+    if (v[0] > 0 && f->header_pending) {
+        /* The header was read before the checkpoint: read it again for the
+         * column mapping (the first non-blank line). */
+        char hdr[65536];
+        ssize_t k = pread(f->fd, hdr, sizeof hdr, 0);
+        size_t at = k >= 3 && memcmp(hdr, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+        while (k > 0 && at < (size_t)k) {
+            const char *nl = memchr(hdr + at, '\n', (size_t)k - at);
+            size_t end = nl ? (size_t)(nl - hdr) : (size_t)k;
+            size_t len = end - at;
+            if (len && hdr[at + len - 1] == '\r') {
+                len--;
+            }
+            bool blank = true;
+            for (size_t i = 0; i < len && blank; i++) {
+                blank = hdr[at + i] == ' ' || hdr[at + i] == '\t';
+            }
+            if (!blank) {
+                if (!slcsv_dec_header(&f->csv, hdr + at, len, f->reason, sizeof f->reason)) {
+                    return slerr_set(SL_ERR_PARSE, "file source '%s': header: %s",
+                                     f->conf->path, f->reason);
+                }
+                break;
+            }
+            at = end + 1;
+        }
+        f->header_pending = false;
+    }
+    return SL_OK;
+}
+
 static const slsource_vt file_vt = {
     .name = "file",
+    .open = file_open,
+    .read = file_read,
+    .free = file_free,
+    .snapshot = file_snapshot,
+    .restore = file_restore,
+};
+
+/* stdin cannot rewind: no position hooks, so a job with checkpoints refuses it. */
+static const slsource_vt stdin_vt = {
+    .name = "stdin",
     .open = file_open,
     .read = file_read,
     .free = file_free,
@@ -230,7 +311,7 @@ slsource *slfile_source_new(void *conf, int subtask, int parallelism) {
     SL_UNUSED(parallelism);
     const slfile_conf *c = conf;
     filesrc *f = slmem_calloc(1, sizeof *f);
-    f->base.vt = &file_vt;
+    f->base.vt = strcmp(c->path, "-") == 0 ? &stdin_vt : &file_vt;
     f->base.schema = c->schema;
     f->conf = c;
     f->reader = subtask == 0;

@@ -147,11 +147,45 @@ static void gen_free(slsource *s) {
     slmem_free(g);
 }
 
+/* Position: [u64 next_i][u8 ended] (host order) of subtask 0, the only one
+ * that generates: the generator is a function of the index. Rows spilled
+ * (a generator call that made more rows than the batch had room for) are
+ * not part of a position: a checkpoint taken while some wait fails (the
+ * next one succeeds). */
+static sl_err gen_snapshot(slsource *s, int64_t id, slbuf *pos) {
+    SL_UNUSED(id);
+    gensrc *g = (gensrc *)s;
+    if (g->n_spill > 0) {
+        return slerr_set(SL_ERR_STATE, "generator source: rows of one index are still "
+                                       "being handed out");
+    }
+    uint64_t v[2] = {g->next_i, g->ended};
+    slbuf_put(pos, v, sizeof v);
+    return SL_OK;
+}
+
+static sl_err gen_restore(slsource *s, const slbuf *pos, int n) {
+    gensrc *g = (gensrc *)s;
+    if (!g->active || n < 1) {
+        return SL_OK;
+    }
+    uint64_t v[2];
+    if (pos[0].len != sizeof v) {
+        return slerr_set(SL_ERR_PARSE, "generator source: bad position in the checkpoint");
+    }
+    memcpy(v, pos[0].data, sizeof v);
+    g->next_i = v[0];
+    g->ended = v[1] != 0;
+    return SL_OK;
+}
+
 static const slsource_vt gen_vt = {
     .name = "gen",
     .open = gen_open,
     .read = gen_read,
     .free = gen_free,
+    .snapshot = gen_snapshot,
+    .restore = gen_restore,
 };
 
 slsource *slgen_source_new(void *conf, int subtask, int parallelism) {

@@ -1053,11 +1053,42 @@ static void nx_free(slsource *s) {
     slmem_free(s);
 }
 
+/* Position: [u64 blk][u64 off] (host order); the output is a pure function
+ * of the event number, so this is all a restore needs. */
+static sl_err nx_snapshot(slsource *s, int64_t id, slbuf *pos) {
+    SL_UNUSED(id);
+    nxsrc *g = (nxsrc *)s;
+    uint64_t v[2] = {g->blk, (uint64_t)g->off};
+    slbuf_put(pos, v, sizeof v);
+    return SL_OK;
+}
+
+static sl_err nx_restore(slsource *s, const slbuf *pos, int n) {
+    nxsrc *g = (nxsrc *)s;
+    int sub = s->ctx->subtask;
+    if (n != s->ctx->parallelism) {
+        return slerr_set(SL_ERR_ARG,
+                         "the nexmark source cannot be restored with another parallelism "
+                         "(checkpointed with %d, now %d)",
+                         n, s->ctx->parallelism);
+    }
+    uint64_t v[2];
+    if (pos[sub].len != sizeof v) {
+        return slerr_set(SL_ERR_PARSE, "nexmark source: bad position in the checkpoint");
+    }
+    memcpy(v, pos[sub].data, sizeof v);
+    g->blk = v[0];
+    g->off = (int)v[1];
+    return SL_OK;
+}
+
 static const slsource_vt nx_vt = {
     .name = "nexmark",
     .open = nx_open,
     .read = nx_read,
     .free = nx_free,
+    .snapshot = nx_snapshot,
+    .restore = nx_restore,
 };
 
 slsource *slnexmark_source_new(void *conf, int subtask, int parallelism) {

@@ -35,6 +35,7 @@
  */
 #include "ops/agg.h"
 #include "ops/group.h"
+#include "ops/opstate.h"
 
 /* ---- argument ---- */
 
@@ -365,6 +366,32 @@ static void g_free(slop *op) {
     slmem_free(g);
 }
 
+/* Checkpoints (opstate.h): the groups are in state; the blob holds the
+ * arrival counter (blobs merge to the largest, so FIRST/LAST ties keep their
+ * order for every key). */
+#define GROUP_TAG SLOPSTATE_TAG('G', 'R', 'P', 1)
+
+static sl_err g_snapshot(slop *op, int64_t id, slbuf *opstate) {
+    SL_UNUSED(id);
+    int64_t v = (int64_t)((slgroup *)op)->seq;
+    slopstate_put(opstate, GROUP_TAG, &v, 1);
+    return SL_OK;
+}
+
+static sl_err g_restore(slop *op, const slbuf *opstate, int n) {
+    slgroup *g = (slgroup *)op;
+    sl_err err = SL_OK;
+    for (int j = 0; j < n; j++) {
+        int64_t v;
+        if (slopstate_get(&opstate[j], GROUP_TAG, &v, 1, "group aggregation", &err)) {
+            g->seq = SL_MAX(g->seq, (uint64_t)v);
+        } else if (err) {
+            return err;
+        }
+    }
+    return SL_OK;
+}
+
 static const slop_vt group_vt = {
     .name = "group",
     .open = g_open,
@@ -373,6 +400,8 @@ static const slop_vt group_vt = {
     .tick = g_tick,
     .end = g_end,
     .free = g_free,
+    .snapshot = g_snapshot,
+    .restore = g_restore,
 };
 
 slop *slgroup_new(void *arg, int subtask) {

@@ -76,6 +76,8 @@ struct slopctx {
      * partition) stops holding back the watermark; 0 = never
      * (table.exec.source.idle-timeout). */
     int64_t idle_timeout_us;
+    bool checkpointing;   /* the job takes checkpoints (sinks write in-progress files) */
+    bool restoring;       /* the job resumes from a checkpoint: restore hooks will run */
 };
 
 /* An operator cannot go on (an external system failed past its retries):

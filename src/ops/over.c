@@ -39,6 +39,7 @@
  *   over.meta  fixed    (0, key) -> ometa: the queue's [head, tail), cleanup timer
  *   over.acc   fixed    (0, key) -> inc accumulator record (agg.h)
  *   over.str, over.distinct    variable parts of the aggregates (agg.h)
+ *   over.timers fixed   the timers at a checkpoint (sltimers_save)
  * A stored row: int64 event time, int64 order time T, uint64 arrival number,
  * then per input column a byte (0 NULL, 1 value) and the value: 8 bytes
  * (BIGINT, TIMESTAMP, DOUBLE), 1 byte (BOOLEAN) or u32 length + bytes
@@ -58,6 +59,7 @@
 #include <stdio.h>
 
 #include "ops/agg.h"
+#include "ops/opstate.h"
 #include "ops/over.h"
 #include "time/timers.h"
 
@@ -84,6 +86,7 @@ typedef struct ovop {
     bool bounded;
     sltimer_domain dom;
     slkv *bufn, *buf, *rows, *meta, *acc; /* borrowed (state) */
+    slkv *timer_tab;                      /* borrowed (state): over.timers */
     slaggs_store st;                      /* borrowed (state) */
     sltimers *timers;                     /* owned */
     slbuf key;                            /* the current key's bytes */
@@ -658,6 +661,7 @@ static sl_err ov_open(slop *op, slopctx *c) {
     w->acc = slstate_table(s, "over.acc", w->inc.rec_size);
     w->st.str = slstate_table(s, "over.str", 0);
     w->st.distinct = slstate_table(s, "over.distinct", 0);
+    w->timer_tab = slstate_table(s, "over.timers", SLTIMERS_STATE_VAL);
     uint32_t cap = c->batch_rows ? c->batch_rows : 1;
     w->cur = slbatch_new(w->arg->in, cap);
     w->one = slbatch_new(w->arg->in, 1);
@@ -748,6 +752,45 @@ static void ov_free(slop *op) {
     slmem_free(w);
 }
 
+/* Checkpoints (opstate.h): rows, frames and accumulators are in state; the
+ * timers go to over.timers; the blob holds the watermark (blobs merge to the
+ * smallest), the arrival counter and the last clock reading (the largest). */
+#define OVER_TAG SLOPSTATE_TAG('O', 'V', 'R', 1)
+
+static sl_err ov_snapshot(slop *op, int64_t id, slbuf *opstate) {
+    SL_UNUSED(id);
+    ovop *w = (ovop *)op;
+    sltimers_save(w->timers, w->timer_tab);
+    int64_t v[3] = {w->wm, (int64_t)w->seq, w->now};
+    slopstate_put(opstate, OVER_TAG, v, 3);
+    return SL_OK;
+}
+
+static sl_err ov_restore(slop *op, const slbuf *opstate, int n) {
+    ovop *w = (ovop *)op;
+    sl_err err = SL_OK;
+    bool any = false;
+    int64_t wm = SL_TIME_MAX;
+    for (int j = 0; j < n; j++) {
+        int64_t v[3];
+        if (slopstate_get(&opstate[j], OVER_TAG, v, 3, "OVER aggregation", &err)) {
+            any = true;
+            wm = SL_MIN(wm, v[0]);
+            w->seq = SL_MAX(w->seq, (uint64_t)v[1]);
+            w->now = SL_MAX(w->now, v[2]);
+        } else if (err) {
+            return err;
+        }
+    }
+    if (any) {
+        w->wm = wm;
+    }
+    sltimers_free(w->timers);
+    w->timers = sltimers_new();
+    sltimers_load(w->timers, w->timer_tab);
+    return SL_OK;
+}
+
 static const slop_vt over_vt = {
     .name = "over",
     .open = ov_open,
@@ -756,6 +799,8 @@ static const slop_vt over_vt = {
     .tick = ov_tick,
     .end = ov_end,
     .free = ov_free,
+    .snapshot = ov_snapshot,
+    .restore = ov_restore,
 };
 
 slop *slover_new(void *arg, int subtask) {

@@ -22,6 +22,13 @@
  * All integers in host byte order (state is not portable across
  * architectures; snapshots will say so in their format header).
  *
+ * Checkpoints (opstate.h): the timers are saved into the table
+ * "process.timers" (no user state name can take it: theirs have ':' second);
+ * the blob is [u32 tag][u32 n][int64 watermark] then n x {u8 kind, u32 size,
+ * u32 name length, name}: the named states the instance had opened, so a
+ * restored one opens them too (TTL cleanup visits them before a callback
+ * asks). Blobs merge: the smallest watermark, the union of the states.
+ *
  * Pointers handed to callbacks are released (slkv_release) when the callback
  * returns, so a backend that hands out copies writes them back then.
  *
@@ -30,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ops/opstate.h"
 #include "ops/process.h"
 #include "time/timers.h"
 
@@ -60,6 +68,8 @@ struct procop {
     sl_ctx ctx;
     sl_out out;
     sltimers *timers; /* owned */
+    slkv *timer_tab;  /* borrowed (state): process.timers */
+    int64_t wm;       /* the largest watermark seen (or restored) */
     slbuf key;        /* the current key, encoded */
     uint64_t hash;    /* its hash */
     slbuf scratch;    /* map entry keys, rebuilt lists */
@@ -495,7 +505,7 @@ void sl_timer_processing(sl_ctx *c, int64_t ts) {
 }
 
 int64_t sl_ctx_watermark(const sl_ctx *c) {
-    return c->op->base.ctx->watermark;
+    return SL_MAX(c->op->wm, c->op->base.ctx->watermark);
 }
 
 int64_t sl_ctx_now(const sl_ctx *c) {
@@ -536,6 +546,8 @@ static slbatch *out_flush(slbatch *full, void *user) {
 static sl_err p_open(slop *o, slopctx *c) {
     procop *op = (procop *)o;
     op->timers = sltimers_new();
+    op->timer_tab = slstate_table(c->state, "process.timers", SLTIMERS_STATE_VAL);
+    op->wm = SL_TIME_MIN;
     slout_init(&op->out, slbatch_new(op->arg->out_schema, c->batch_rows), out_flush, op);
     return SL_OK;
 }
@@ -593,7 +605,8 @@ static void fire(void *user, sltimer_domain d, int64_t ts, uint64_t ns, const vo
 
 static int64_t p_watermark(slop *o, int64_t wm) {
     procop *op = (procop *)o;
-    sltimers_pop_due(op->timers, SLTIMER_EVENT, wm, fire, op);
+    op->wm = SL_MAX(op->wm, wm);
+    sltimers_pop_due(op->timers, SLTIMER_EVENT, op->wm, fire, op);
     slout_flush(&op->out);
     return wm;
 }
@@ -645,6 +658,82 @@ static void p_free(slop *o) {
     slmem_free(op);
 }
 
+#define PROC_TAG SLOPSTATE_TAG('P', 'R', 'C', 1)
+
+static sl_err p_snapshot(slop *o, int64_t id, slbuf *opstate) {
+    SL_UNUSED(id);
+    procop *op = (procop *)o;
+    sltimers_save(op->timers, op->timer_tab);
+    uint32_t tag = PROC_TAG, n = (uint32_t)op->n_states;
+    slbuf_put(opstate, &tag, 4);
+    slbuf_put(opstate, &n, 4);
+    slbuf_put(opstate, &op->wm, 8);
+    for (size_t i = 0; i < op->n_states; i++) {
+        const pstate *ps = &op->states[i];
+        uint8_t kind = (uint8_t)ps->kind;
+        uint32_t len = (uint32_t)strlen(ps->name);
+        slbuf_put(opstate, &kind, 1);
+        slbuf_put(opstate, &ps->size, 4);
+        slbuf_put(opstate, &len, 4);
+        slbuf_put(opstate, ps->name, len);
+    }
+    return SL_OK;
+}
+
+static sl_err p_restore(slop *o, const slbuf *opstate, int n) {
+    procop *op = (procop *)o;
+    int64_t wm = SL_TIME_MAX;
+    bool any = false;
+    char *name = NULL;
+    for (int j = 0; j < n; j++) {
+        const char *p = opstate[j].data, *end = p + opstate[j].len;
+        if (p == end) {
+            continue;
+        }
+        uint32_t tag, ns;
+        if (end - p < 16 || (memcpy(&tag, p, 4), tag != PROC_TAG)) {
+            goto bad;
+        }
+        memcpy(&ns, p + 4, 4);
+        int64_t w;
+        memcpy(&w, p + 8, 8);
+        wm = SL_MIN(wm, w);
+        any = true;
+        p += 16;
+        for (uint32_t i = 0; i < ns; i++) {
+            uint8_t kind;
+            uint32_t size, len;
+            if (end - p < 9) {
+                goto bad;
+            }
+            memcpy(&kind, p, 1);
+            memcpy(&size, p + 1, 4);
+            memcpy(&len, p + 5, 4);
+            p += 9;
+            if ((size_t)(end - p) < len || kind < SL_STATE_VALUE || kind > SL_STATE_AGGREGATING) {
+                goto bad;
+            }
+            name = slmem_alloc((size_t)len + 1);
+            memcpy(name, p, len);
+            name[len] = 0;
+            p += len;
+            state_get(op, name, (sl_state_kind)kind, size);
+            slmem_free(name);
+            name = NULL;
+        }
+    }
+    if (any) {
+        op->wm = wm;
+    }
+    sltimers_free(op->timers);
+    op->timers = sltimers_new();
+    sltimers_load(op->timers, op->timer_tab);
+    return SL_OK;
+bad:
+    return slerr_set(SL_ERR_STATE, "process function: the checkpoint's operator state does not "
+                                   "belong to this operator");
+}
+
 static const slop_vt process_vt = {
     .name = "process",
     .open = p_open,
@@ -653,6 +742,8 @@ static const slop_vt process_vt = {
     .tick = p_tick,
     .end = p_end,
     .free = p_free,
+    .snapshot = p_snapshot,
+    .restore = p_restore,
 };
 
 slop *slprocess_new(void *arg, int subtask) {

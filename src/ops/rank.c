@@ -56,7 +56,10 @@
  * held by the operator's timer service (timers.h), in firing order: window
  * end, then the order in which (key, window) first got a row. They are
  * derived from state: every rank.top entry of namespace e has exactly one
- * timer, at e - 1, so a restore can rebuild them with a visit of the table.
+ * timer, at e - 1; a checkpoint still saves them (rank.timers, sltimers_save)
+ * to keep their firing order, which a visit of the table would not give.
+ * Checkpoints (opstate.h): the blob holds the watermark the operator has
+ * seen (blobs merge to the smallest), so rows late before a restore stay late.
  *
  * Thread: the operator runs on the worker that owns its subtask; the
  * slrank_arg_* functions run on the job builder's thread.
@@ -64,6 +67,7 @@
 #include <inttypes.h>
 #include <math.h>
 
+#include "ops/opstate.h"
 #include "ops/rank.h"
 #include "time/timers.h"
 
@@ -178,6 +182,8 @@ typedef struct slrank {
     const slrank_arg *arg; /* borrowed: the graph owns it */
     slkv *top;             /* borrowed (state) */
     sltimers *timers;      /* owned: window mode */
+    slkv *timer_tab;       /* borrowed (state): rank.timers, window mode */
+    int64_t wm;            /* the largest watermark seen (or restored) */
     bool dedup;            /* continuous, N = 1 ordered by event time only */
     bool keep_last;        /* N = 1 by event time DESC: an equal time replaces */
     int ncol;              /* input columns */
@@ -528,7 +534,7 @@ static void topn_row(slrank *r, const slbatch *b, uint32_t i) {
 static void window_row(slrank *r, const slbatch *b, uint32_t i) {
     const slcol *wc = &b->cols[r->arg->window_end_col];
     int64_t we = wc->nulls[i] ? SL_TIME_MIN : wc->v.i64[i];
-    if (we == SL_TIME_MIN || we - 1 <= r->base.ctx->watermark) {
+    if (we == SL_TIME_MIN || we - 1 <= SL_MAX(r->wm, r->base.ctx->watermark)) {
         late_row(r, b, i);
         return;
     }
@@ -604,7 +610,9 @@ static sl_err r_open(slop *op, slopctx *c) {
     }
     if (r->arg->window) {
         r->timers = sltimers_new();
+        r->timer_tab = slstate_table(c->state, "rank.timers", SLTIMERS_STATE_VAL);
     }
+    r->wm = SL_TIME_MIN;
     return SL_OK;
 }
 
@@ -629,8 +637,9 @@ static void r_batch_take(slop *op, int input, slbatch *b) {
 
 static int64_t r_watermark(slop *op, int64_t wm) {
     slrank *r = (slrank *)op;
+    r->wm = SL_MAX(r->wm, wm);
     if (r->timers) {
-        sltimers_pop_due(r->timers, SLTIMER_EVENT, wm, fire, r);
+        sltimers_pop_due(r->timers, SLTIMER_EVENT, r->wm, fire, r);
     }
     flush(r);
     return wm;
@@ -666,6 +675,43 @@ static void r_free(slop *op) {
     slmem_free(r);
 }
 
+#define RANK_TAG SLOPSTATE_TAG('R', 'N', 'K', 1)
+
+static sl_err r_snapshot(slop *op, int64_t id, slbuf *opstate) {
+    SL_UNUSED(id);
+    slrank *r = (slrank *)op;
+    if (r->timers) {
+        sltimers_save(r->timers, r->timer_tab);
+    }
+    slopstate_put(opstate, RANK_TAG, &r->wm, 1);
+    return SL_OK;
+}
+
+static sl_err r_restore(slop *op, const slbuf *opstate, int n) {
+    slrank *r = (slrank *)op;
+    sl_err err = SL_OK;
+    int64_t wm = SL_TIME_MAX;
+    bool any = false;
+    for (int j = 0; j < n; j++) {
+        int64_t v;
+        if (slopstate_get(&opstate[j], RANK_TAG, &v, 1, "Top-N", &err)) {
+            wm = SL_MIN(wm, v);
+            any = true;
+        } else if (err) {
+            return err;
+        }
+    }
+    if (any) {
+        r->wm = wm;
+    }
+    if (r->timers) {
+        sltimers_free(r->timers);
+        r->timers = sltimers_new();
+        sltimers_load(r->timers, r->timer_tab);
+    }
+    return SL_OK;
+}
+
 static const slop_vt rank_vt = {
     .name = "rank",
     .open = r_open,
@@ -674,6 +720,8 @@ static const slop_vt rank_vt = {
     .tick = r_tick,
     .end = r_end,
     .free = r_free,
+    .snapshot = r_snapshot,
+    .restore = r_restore,
 };
 
 slop *slrank_new(void *arg, int subtask) {

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 
+#include "ops/opstate.h"
 #include "ops/stateless.h"
 
 /* ---- filter / map / flat_map ---- */
@@ -305,11 +306,55 @@ static void wm_free(slop *o) {
     slmem_free(op);
 }
 
+/* Checkpoints (opstate.h): the blob is {largest event time, last watermark
+ * emitted}. At the same parallelism subtask j reads the same input as old
+ * subtask j did and takes blob j exactly. Rescaled, it cannot know which old
+ * inputs it now reads: it takes the minimum of every field, so no row that
+ * was on time becomes late (downstream operators keep their own watermarks,
+ * which never go back). */
+#define WM_TAG SLOPSTATE_TAG('W', 'M', 'A', 1)
+
+static sl_err wm_snapshot(slop *o, int64_t id, slbuf *opstate) {
+    SL_UNUSED(id);
+    wmop *op = (wmop *)o;
+    int64_t v[2] = {op->max_ts, op->emitted};
+    slopstate_put(opstate, WM_TAG, v, 2);
+    return SL_OK;
+}
+
+static sl_err wm_restore(slop *o, const slbuf *opstate, int n) {
+    wmop *op = (wmop *)o;
+    slopctx *c = o->ctx;
+    sl_err err = SL_OK;
+    bool any = false;
+    int64_t max_ts = SL_TIME_MAX, emitted = SL_TIME_MAX;
+    for (int j = 0; j < n; j++) {
+        if (n == c->parallelism && j != c->subtask) {
+            continue;
+        }
+        int64_t v[2];
+        if (slopstate_get(&opstate[j], WM_TAG, v, 2, "watermark assigner", &err)) {
+            any = true;
+            max_ts = SL_MIN(max_ts, v[0]);
+            emitted = SL_MIN(emitted, v[1]);
+        } else if (err) {
+            return err;
+        }
+    }
+    if (any) {
+        op->max_ts = max_ts;
+        op->emitted = emitted;
+    }
+    return SL_OK;
+}
+
 static const slop_vt wm_vt = {
     .name = "watermark",
     .batch_take = wm_batch_take,
     .watermark = wm_watermark,
     .free = wm_free,
+    .snapshot = wm_snapshot,
+    .restore = wm_restore,
 };
 
 slop *slwm_new(void *arg, int subtask) {

@@ -35,6 +35,7 @@ void sl_job_free(sl_job *j) {
     slmem_free(j->streams);
     slmem_free(j->g.conf.dead_letter_path);
     slmem_free(j->g.conf.rocksdb_localdir);
+    slmem_free(j->g.conf.ckpt_dir);
     slgraph_free(&j->g);
     slmem_free(j);
 }
@@ -295,6 +296,46 @@ sl_err sl_job_set(sl_job *j, const char *key, const char *value) {
         if ((err = parse_bytes_opt(key, value, &c->memory_max_bytes))) {
             return err;
         }
+    } else if (key_is(key, "execution.checkpointing.interval", "checkpoint.interval")) {
+        if ((err = parse_duration_opt(key, value, &c->ckpt_interval_us))) {
+            return err;
+        }
+        if (c->ckpt_interval_us < 0) {
+            c->ckpt_interval_us = 0;
+        }
+    } else if (key_is(key, "execution.checkpointing.timeout", NULL)) {
+        if ((err = parse_duration_opt(key, value, &c->ckpt_timeout_us))) {
+            return err;
+        }
+        if (c->ckpt_timeout_us <= 0) {
+            return slerr_set(SL_ERR_ARG, "option '%s': must be positive, got '%s'", key, value);
+        }
+    } else if (key_is(key, "execution.checkpointing.min-pause", NULL)) {
+        if ((err = parse_duration_opt(key, value, &c->ckpt_min_pause_us))) {
+            return err;
+        }
+    } else if (key_is(key, "execution.checkpointing.mode", NULL)) {
+        if (slstr_ieq0(value, "EXACTLY_ONCE") || slstr_ieq0(value, "exactly-once")) {
+            c->ckpt_at_least_once = false;
+        } else if (slstr_ieq0(value, "AT_LEAST_ONCE") || slstr_ieq0(value, "at-least-once")) {
+            c->ckpt_at_least_once = true;
+        } else {
+            return slerr_set(SL_ERR_ARG,
+                             "option '%s': expected 'EXACTLY_ONCE' or 'AT_LEAST_ONCE', got '%s'",
+                             key, value);
+        }
+    } else if (key_is(key, "state.checkpoints.num-retained", NULL)) {
+        if ((err = parse_int_opt(key, value, 1, 1000, &v))) {
+            return err;
+        }
+        c->ckpt_retained = (int)v;
+    } else if (key_is(key, "state.checkpoints.dir", "execution.checkpointing.dir")) {
+        slmem_free(c->ckpt_dir);
+        const char *d = value;
+        if (strncmp(d, "file://", 7) == 0) {
+            d += 7; /* Flink writes file:///path */
+        }
+        c->ckpt_dir = *d ? slmem_strdup(d) : NULL;
     } else {
         return slerr_set(SL_ERR_NOTFOUND,
                          "unknown option '%s' (known: parallelism, batch.rows, channel.capacity, "
@@ -302,7 +343,10 @@ sl_err sl_job_set(sl_job *j, const char *key, const char *value) {
                          "key-groups, state.backend, state.backend.rocksdb.localdir, "
                          "state.backend.rocksdb.block.cache-size, "
                          "state.backend.rocksdb.writebuffer.size, "
-                         "state.backend.memory.max-bytes)",
+                         "state.backend.memory.max-bytes, execution.checkpointing.interval, "
+                         "execution.checkpointing.timeout, execution.checkpointing.min-pause, "
+                         "execution.checkpointing.mode, state.checkpoints.num-retained, "
+                         "state.checkpoints.dir)",
                          key);
     }
     return SL_OK;

@@ -95,6 +95,10 @@ bool slchan_push(slchan *c, slmsg m, uint64_t *blocked_us) {
     }
     c->ring[(c->head + c->n) % c->cap] = m;
     c->n++;
+    if (c->blocked) {
+        pthread_mutex_unlock(&box->mu);
+        return true; /* counted when it unblocks */
+    }
     box->queued++;
     if (box->waiting) {
         pthread_cond_signal(&box->ready);
@@ -105,10 +109,10 @@ bool slchan_push(slchan *c, slmsg m, uint64_t *blocked_us) {
 
 int slinbox_pop(slinbox *box, int64_t timeout_us, slmsg *out, slchan **from) {
     pthread_mutex_lock(&box->mu);
-    if (box->queued == 0 && !box->closed) {
+    if (box->queued == 0 && !box->closed && !box->woken) {
         box->waiting = true;
         if (timeout_us < 0) {
-            while (box->queued == 0 && !box->closed) {
+            while (box->queued == 0 && !box->closed && !box->woken) {
                 pthread_cond_wait(&box->ready, &box->mu);
             }
         } else {
@@ -116,6 +120,7 @@ int slinbox_pop(slinbox *box, int64_t timeout_us, slmsg *out, slchan **from) {
         }
         box->waiting = false;
     }
+    box->woken = false;
     if (box->closed) {
         pthread_mutex_unlock(&box->mu);
         return -1;
@@ -128,7 +133,7 @@ int slinbox_pop(slinbox *box, int64_t timeout_us, slmsg *out, slchan **from) {
     for (int k = 0; k < n; k++) {
         int i = (box->next + k) % n;
         slchan *c = box->chans[i];
-        if (c->n == 0) {
+        if (c->n == 0 || c->blocked) {
             continue;
         }
         *out = c->ring[c->head];
@@ -156,6 +161,28 @@ bool slinbox_nap(slinbox *box, int64_t timeout_us) {
     bool open = !box->closed;
     pthread_mutex_unlock(&box->mu);
     return open;
+}
+
+void slinbox_block(slinbox *box, slchan *c, bool blocked) {
+    pthread_mutex_lock(&box->mu);
+    if (c->blocked != blocked) {
+        c->blocked = blocked;
+        if (blocked) {
+            box->queued -= c->n;
+        } else {
+            box->queued += c->n;
+        }
+    }
+    pthread_mutex_unlock(&box->mu);
+}
+
+void slinbox_wake(slinbox *box) {
+    pthread_mutex_lock(&box->mu);
+    box->woken = true;
+    if (box->waiting) {
+        pthread_cond_signal(&box->ready);
+    }
+    pthread_mutex_unlock(&box->mu);
 }
 
 void slinbox_close(slinbox *box) {

@@ -3,7 +3,7 @@
  *
  * A channel carries elements from one producer subtask to one consumer task:
  * batches (owned by the channel while queued), watermarks, idle/active marks
- * and end-of-input, in order. Checkpoint barriers will be one more kind.
+ * end-of-input and checkpoint barriers, in order.
  *
  * Every consumer task has one inbox; all of its input channels share the
  * inbox's mutex and its `ready` condition, so the consumer waits on ONE
@@ -31,7 +31,7 @@ typedef enum slmsg_kind {
     SLMSG_WATERMARK, /* v: the producer's output watermark */
     SLMSG_IDLE,      /* v: 1 = the producer is idle, 0 = active again */
     SLMSG_END,       /* the producer has ended cleanly */
-    SLMSG_BARRIER,   /* v: checkpoint id (reserved for checkpoints) */
+    SLMSG_BARRIER,   /* v: checkpoint id */
 } slmsg_kind;
 
 typedef struct slmsg {
@@ -49,9 +49,10 @@ typedef struct slinbox {
     int n_chans;
     size_t cap_chans;
     int next;        /* where the next scan for a ready channel starts (fairness) */
-    uint32_t queued; /* elements queued over all channels */
+    uint32_t queued; /* elements queued over all channels that are not blocked */
     bool closed;     /* cancelled: pops fail, pushes drop */
     bool waiting;    /* the consumer is waiting on `ready` */
+    bool woken;      /* slinbox_wake: the next (or current) wait returns at once */
 } slinbox;
 
 struct slchan {
@@ -65,6 +66,11 @@ struct slchan {
     int64_t wm;  /* last watermark received */
     bool idle;   /* the producer said it is idle */
     bool ended;  /* SLMSG_END received */
+    int64_t barrier; /* id of the last checkpoint barrier received */
+    /* Aligning (exactly-once checkpoints): the consumer takes nothing from
+     * this channel until it unblocks it. Changed under the inbox mutex by
+     * slinbox_block only. */
+    bool blocked;
 };
 
 void slinbox_init(slinbox *box);
@@ -84,6 +90,11 @@ int slinbox_pop(slinbox *box, int64_t timeout_us, slmsg *out, slchan **from);
 /* Wait up to timeout_us on the inbox (for tasks without inputs that have
  * nothing to do) unless it is closed; returns false if it is closed. */
 bool slinbox_nap(slinbox *box, int64_t timeout_us);
+/* Block or unblock channel c of box (barrier alignment): pops skip a
+ * blocked channel; its elements stay queued. Thread: the consumer. */
+void slinbox_block(slinbox *box, slchan *c, bool blocked);
+/* Wake the consumer if it waits in slinbox_pop (it returns 0). Any thread. */
+void slinbox_wake(slinbox *box);
 /* Close: wake the consumer and every blocked producer. Idempotent. */
 void slinbox_close(slinbox *box);
 

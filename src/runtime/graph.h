@@ -61,6 +61,14 @@ typedef struct slconf {
     uint64_t rocksdb_block_cache_bytes;  /* 0: the backend's default */
     uint64_t rocksdb_write_buffer_bytes; /* 0: the backend's default */
     uint64_t memory_max_bytes; /* memory backend: fail a subtask's state above this; 0 = no limit */
+    /* Checkpoints (options execution.checkpointing.*, state.checkpoints.*;
+     * checkpoint.c). Off while ckpt_interval_us == 0. */
+    int64_t ckpt_interval_us;
+    int64_t ckpt_timeout_us;   /* abort a checkpoint older than this (default 10 min) */
+    int64_t ckpt_min_pause_us; /* between the end of one and the start of the next */
+    bool ckpt_at_least_once;   /* execution.checkpointing.mode = AT_LEAST_ONCE: no alignment */
+    int ckpt_retained;         /* complete checkpoints kept (default 1) */
+    char *ckpt_dir;            /* owned: state.checkpoints.dir; NULL: none */
 } slconf;
 
 typedef struct slgraph {

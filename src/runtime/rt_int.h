@@ -22,6 +22,53 @@
 typedef struct slrt_task slrt_task;
 typedef struct slrt_inst slrt_inst;
 
+/* ---- checkpoints (checkpoint.c; DESIGN.md section 6, docs/checkpoints.md) ---- */
+
+/* One instance's part of a checkpoint. */
+typedef struct slck_sub {
+    slbuf blob;  /* opstate (operators) or position (sources) */
+    char *state; /* owned: the state snapshot's name in the checkpoint directory, or NULL */
+} slck_sub;
+
+/* What a restore hands to the instances of one node: every old subtask's
+ * part (n is the old parallelism). */
+typedef struct slck_restore {
+    int n;
+    slbuf *blobs;       /* owned: [n] */
+    char **state_paths; /* owned: [n] absolute paths (NULL: the subtask had no state) */
+} slck_restore;
+
+/* The checkpoint coordinator: one thread that triggers checkpoints, collects
+ * the tasks' acknowledgements and commits (writes the metadata file). The
+ * fields under `mu` are shared with the workers; trigger and completed are
+ * atomics the workers poll between elements. */
+typedef struct slck {
+    bool on;            /* the job takes checkpoints */
+    const char *dir;    /* borrowed: conf.ckpt_dir */
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;  /* the coordinator waits here for acks and stop */
+    pthread_cond_t fin; /* finished tasks wait here for the final checkpoint */
+    bool stop;
+    int64_t next_id;
+    int64_t pending; /* the checkpoint in flight (0: none) */
+    int64_t pending_start_us;
+    bool pending_failed;
+    char pending_err[640];
+    int n_acked;
+    slck_sub **subs; /* owned: [node][subtask] parts of the pending checkpoint */
+    int64_t final_id; /* the end-of-input checkpoint (0: not begun) */
+    bool final_done, final_failed;
+    int64_t last_end_us, last_trigger_us;
+    int64_t trigger;   /* atomic: sources inject this checkpoint's barrier */
+    int64_t completed; /* atomic: id of the newest complete checkpoint */
+    uint64_t n_completed, n_failed;
+    slck_restore *restore; /* owned: [node] when the job resumes, else NULL */
+    int64_t restored_id;
+    uint64_t fingerprint;
+} slck;
+
 typedef enum slrt_mode {
     SLRT_DIRECT = 1,  /* one channel (forward at equal parallelism, or one consumer) */
     SLRT_ROUND_ROBIN, /* by batch over all consumer subtasks */
@@ -58,6 +105,7 @@ struct slrt_inst {
     bool idle_out;   /* downstream was told this output is idle */
     int64_t next_tick; /* when op->tick wants to run (SL_TIME_MAX: never) */
     bool is_sink;      /* an operator whose port 0 feeds nothing */
+    slck_sub ck;       /* this instance's part of the checkpoint being taken */
 };
 
 struct slrt_task {
@@ -69,6 +117,12 @@ struct slrt_task {
     int n_ended;  /* channels that delivered SLMSG_END */
     bool idle;    /* every input is idle (and idleness was forwarded) */
     int64_t next_tick;
+    /* Checkpoints, touched by this task's thread only. */
+    int64_t ck_align;     /* the checkpoint whose barriers are being aligned (0: none) */
+    int64_t ck_injected;  /* sources: the last checkpoint whose barrier was injected */
+    int64_t ck_done_seen; /* the last completed checkpoint delivered to the chain */
+    int64_t ck_acked;     /* the last checkpoint this task acknowledged */
+    int ck_finished;      /* atomic: the task ended cleanly and waits for the final checkpoint */
     pthread_t thread;
     bool started;
     /* Scratch for hash partitioning, used by this task's thread only. */
@@ -93,6 +147,7 @@ typedef struct slrt {
     uint32_t batch_rows, chan_cap;
     int n_kg;
     int cancel; /* atomic: the job is being cancelled (stop or failure) */
+    slck ck;
     pthread_mutex_t mu; /* guards running, err, errmsg */
     pthread_cond_t done;
     int running;
@@ -112,5 +167,32 @@ void slrt_fail(slrt *rt, sl_err err, const char *who);
 void slrt_ctx_emit(slopctx *c, int port, slbatch *b);
 void slrt_ctx_emit_watermark(slopctx *c, int64_t wm);
 void slrt_ctx_emit_idle(slopctx *c, bool idle);
+/* task.c: send m to every channel of every port of `in`. */
+void slrt_broadcast(slrt_inst *in, slmsg m);
+
+/* checkpoint.c. slck_init on the runtime's thread after the instances exist:
+ * checks the job can take checkpoints (a directory, rewindable sources),
+ * computes the job's fingerprint and loads the newest complete checkpoint
+ * that verifies (ck.restore). Errors: SL_ERR_ARG (no directory, a source
+ * that cannot rewind, a checkpoint of another job). */
+sl_err slck_init(slrt *rt);
+/* Before anything else (slck_free undoes it). */
+void slck_prepare(slrt *rt);
+void slck_start(slrt *rt);
+void slck_stop(slrt *rt);
+void slck_free(slrt *rt);
+/* Task thread, after open: restore the chain's state, opstate and
+ * positions. Errors fail the job. */
+sl_err slck_task_restore(slrt_task *t);
+/* Task thread, between elements: snapshot every instance of the chain for
+ * checkpoint id and acknowledge it (a failure fails the checkpoint, not the
+ * job); the caller then forwards the barrier. */
+void slck_task_snapshot(slrt_task *t, int64_t id);
+/* Task thread: deliver checkpoint_done to the chain if a checkpoint
+ * completed since the last call. */
+void slck_task_poll_done(slrt_task *t);
+/* Task thread, after its clean end: take part in the final checkpoint and
+ * wait until it is committed, then deliver checkpoint_done. */
+void slck_task_final(slrt_task *t);
 
 #endif /* SL_RT_INT_H */

@@ -359,6 +359,7 @@ static sl_err create_instances(slrt *rt) {
 }
 
 static void teardown(slrt *rt) {
+    slck_free(rt);
     if (rt->insts) {
         for (int n = 0; n < rt->g->n_nodes; n++) {
             for (int s = 0; rt->insts[n] && s < rt->par[n]; s++) {
@@ -430,10 +431,23 @@ sl_err slrt_run(slgraph *g, slrun_ctl *ctl) {
     rt->dead = sldead_out_new(g->conf.dead_letter_path);
     pthread_mutex_init(&rt->mu, NULL);
     pthread_cond_init(&rt->done, NULL);
+    slck_prepare(rt);
     ctl->totals.watermark = SL_TIME_MIN;
     sl_err err = plan(rt);
     if (!err) {
         err = create_instances(rt);
+    }
+    if (!err) {
+        err = slck_init(rt);
+    }
+    if (!err) {
+        for (int n = 0; n < g->n_nodes; n++) {
+            for (int s = 0; s < rt->par[n]; s++) {
+                rt->insts[n][s].ctx.checkpointing = rt->ck.on;
+                rt->insts[n][s].ctx.restoring = rt->ck.restore != NULL;
+            }
+        }
+        slck_start(rt);
     }
     if (err) {
         teardown(rt);
@@ -462,6 +476,7 @@ sl_err slrt_run(slgraph *g, slrun_ctl *ctl) {
             pthread_join(rt->tasks[i].thread, NULL);
         }
     }
+    slck_stop(rt);
 
     slopmetrics final;
     collect(rt, &final);

@@ -27,6 +27,7 @@
 #define NAP_US 1000            /* a source with nothing to read waits this long */
 #define TICK_WAIT_MIN_US 1000  /* bounds of an input wait when a tick is pending */
 #define TICK_WAIT_MAX_US 100000
+#define CK_WAIT_US 20000       /* with checkpoints: look for completed ones this often */
 
 static bool cancelled(const slrt *rt) {
     return __atomic_load_n(&rt->cancel, __ATOMIC_ACQUIRE) != 0;
@@ -188,7 +189,7 @@ void slrt_ctx_emit(slopctx *c, int port, slbatch *b) {
 }
 
 /* Send a control element to every channel of every port of `in`. */
-static void broadcast(slrt_inst *in, slmsg m) {
+void slrt_broadcast(slrt_inst *in, slmsg m) {
     for (int port = 0; port < SL_MAX_PORTS; port++) {
         slrt_port *p = &in->ports[port];
         for (int k = 0; k < p->n_outs; k++) {
@@ -215,7 +216,7 @@ static void output_watermark(slrt_inst *in, int64_t wm) {
         input_watermark(next, wm);
     }
     slmsg m = {.kind = SLMSG_WATERMARK, .v = wm};
-    broadcast(in, m);
+    slrt_broadcast(in, m);
 }
 
 /* The combined input watermark of `in` advanced to wm (input_wm[] set). */
@@ -238,7 +239,7 @@ static void output_idle(slrt_inst *in, bool idle) {
         output_idle(in->ports[0].next, idle); /* its only input is idle */
     }
     slmsg m = {.kind = SLMSG_IDLE, .v = idle};
-    broadcast(in, m);
+    slrt_broadcast(in, m);
 }
 
 void slrt_ctx_emit_watermark(slopctx *c, int64_t wm) {
@@ -389,7 +390,67 @@ static bool task_open(slrt_task *t) {
             t->next_tick = SL_TIME_MIN;
         }
     }
+    if (t->rt->ck.on && slck_task_restore(t) != SL_OK) {
+        return false;
+    }
     return true;
+}
+
+/* ---- checkpoints ---- */
+
+/* Snapshot the chain for checkpoint id, acknowledge, forward the barrier. */
+static void take_checkpoint(slrt_task *t, int64_t id) {
+    slck_task_snapshot(t, id);
+    slmsg m = {.kind = SLMSG_BARRIER, .v = id};
+    for (int k = 0; k < t->n_chain; k++) {
+        slrt_broadcast(t->chain[k], m);
+    }
+}
+
+static void unblock_all(slrt_task *t) {
+    for (int k = 0; k < t->box.n_chans; k++) {
+        if (t->box.chans[k]->blocked) {
+            slinbox_block(&t->box, t->box.chans[k], false);
+        }
+    }
+}
+
+/* If every channel delivered the barrier being aligned (or ended): take the
+ * checkpoint and let the channels go. */
+static void check_aligned(slrt_task *t) {
+    if (!t->ck_align) {
+        return;
+    }
+    for (int k = 0; k < t->box.n_chans; k++) {
+        const slchan *c = t->box.chans[k];
+        if (!c->ended && c->barrier < t->ck_align) {
+            return;
+        }
+    }
+    int64_t id = t->ck_align;
+    t->ck_align = 0;
+    take_checkpoint(t, id);
+    unblock_all(t);
+}
+
+/* Barrier `id` from channel c. Exactly-once blocks c until the others
+ * deliver it too; a newer barrier abandons an older alignment (that
+ * checkpoint was aborted and some source never injected it). */
+static void on_barrier(slrt_task *t, slchan *c, int64_t id) {
+    if (id <= t->ck_acked || id < t->ck_align) {
+        return; /* stale */
+    }
+    if (id > t->ck_align) {
+        if (t->ck_align) {
+            unblock_all(t);
+        }
+        t->ck_align = id;
+    }
+    c->barrier = id;
+    if (!t->rt->g->conf.ckpt_at_least_once) {
+        slinbox_block(&t->box, c, true);
+    }
+    check_aligned(t);
 }
 
 /* Clean end of input: final watermark, end() in chain order, dead letters,
@@ -416,7 +477,7 @@ static void task_finish(slrt_task *t) {
     slmsg end = {.kind = SLMSG_END};
     for (int k = 0; k < t->n_chain; k++) {
         slop_dead_letter_flush(&t->chain[k]->ctx);
-        broadcast(t->chain[k], end);
+        slrt_broadcast(t->chain[k], end);
     }
 }
 
@@ -434,6 +495,14 @@ static void run_source(slrt_task *t) {
         if (__atomic_load_n(&rt->ctl->stop, __ATOMIC_ACQUIRE)) {
             slrt_cancel(rt);
             return;
+        }
+        if (rt->ck.on) {
+            int64_t trig = __atomic_load_n(&rt->ck.trigger, __ATOMIC_ACQUIRE);
+            if (trig > t->ck_injected) {
+                t->ck_injected = trig;
+                take_checkpoint(t, trig);
+            }
+            slck_task_poll_done(t);
         }
         slbatch *b = slbatch_new(schema, rt->batch_rows);
         slerr_clear();
@@ -459,7 +528,9 @@ static void run_source(slrt_task *t) {
         }
         if (st == SLSRC_END) {
             task_finish(t);
-            step_done(t);
+            if (step_done(t)) {
+                slck_task_final(t);
+            }
             return;
         }
         int64_t now = check_ticks(t);
@@ -484,9 +555,12 @@ static void run_inputs(slrt_task *t) {
     slrt_inst *h = t->chain[0];
     if (t->box.n_chans == 0) {
         task_finish(t); /* an operator without inputs ends at once */
-        step_done(t);
+        if (step_done(t)) {
+            slck_task_final(t);
+        }
         return;
     }
+    bool ck = t->rt->ck.on;
     for (;;) {
         int64_t timeout_us = -1;
         int64_t now = check_ticks(t);
@@ -498,6 +572,15 @@ static void run_inputs(slrt_task *t) {
             timeout_us = d < TICK_WAIT_MIN_US ? TICK_WAIT_MIN_US
                          : d > TICK_WAIT_MAX_US ? TICK_WAIT_MAX_US
                                                 : d;
+        }
+        if (ck) {
+            slck_task_poll_done(t);
+            if (!step_done(t)) {
+                return;
+            }
+            if (timeout_us < 0 || timeout_us > CK_WAIT_US) {
+                timeout_us = CK_WAIT_US;
+            }
         }
         slmsg m;
         slchan *c = NULL;
@@ -533,12 +616,21 @@ static void run_inputs(slrt_task *t) {
             t->n_ended++;
             combine(t);
             if (t->n_ended == t->box.n_chans) {
+                t->ck_align = 0; /* an unfinished alignment: answered from the final state */
                 task_finish(t);
-                step_done(t);
+                if (step_done(t)) {
+                    slck_task_final(t);
+                }
                 return;
+            }
+            if (ck) {
+                check_aligned(t);
             }
             break;
         case SLMSG_BARRIER:
+            if (ck) {
+                on_barrier(t, c, m.v);
+            }
             break;
         }
         if (!step_done(t)) {

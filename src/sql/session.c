@@ -73,9 +73,16 @@ static optclass classify(const char *key) {
     static const char *not_built_prefix[] = {"execution.checkpointing.", "state.backend",
                                              "state.checkpoints.", "state.savepoints.",
                                              "execution.savepoint."};
-    /* State backend options the engine has (sl_job_set); the rest of
-     * state.backend.* (incremental checkpoints, ...) is not built yet. */
-    static const char *engine[] = {"state.backend",
+    /* State backend and checkpoint options the engine has (sl_job_set); the
+     * rest of these prefixes (savepoints, unaligned checkpoints, ...) is not
+     * built yet. */
+    static const char *engine[] = {"execution.checkpointing.interval",
+                                   "execution.checkpointing.timeout",
+                                   "execution.checkpointing.min-pause",
+                                   "execution.checkpointing.mode",
+                                   "state.checkpoints.num-retained",
+                                   "state.checkpoints.dir",
+                                   "state.backend",
                                    "state.backend.type",
                                    "state.backend.rocksdb.localdir",
                                    "state.backend.rocksdb.block.cache-size",
@@ -141,8 +148,8 @@ static sl_err check_set(slplan *p, const slstmt *st) {
         }
         return SL_OK;
     case OPT_NOT_BUILT:
-        sllog_warn("%s:%d:%d: option '%s' is accepted, but checkpoints are not built yet: the "
-                   "job runs without them",
+        sllog_warn("%s:%d:%d: option '%s' is accepted, but what it sets is not built yet "
+                   "(savepoints, unaligned checkpoints, ...): it has no effect",
                    p->file, st->pos.line, st->pos.col, k);
         return SL_OK;
     case OPT_ENGINE: {

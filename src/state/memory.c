@@ -869,6 +869,147 @@ static void m_free(slstate *s) {
     slmem_free(m);
 }
 
+/* ---- snapshots ----
+ * File format, version 1 (integers in host byte order: state is not portable
+ * across architectures):
+ *   header  "SLMS" [u32 version = 1][u32 n_key_groups][u32 n_tables]
+ *   table   [u32 name length][name][u32 val_size][u64 n_entries] then entries
+ *   entry   [u64 ns][u64 hash][u32 klen][u32 vlen][key][value]
+ * The key group of an entry is slstate_key_group(hash). The checksum of the
+ * whole file is kept by the checkpoint's metadata. The copy is made into one
+ * buffer first (a consistent image), then written and fsync'ed. */
+
+#define SNAP_MAGIC "SLMS"
+#define SNAP_VERSION 1u
+
+static void put_u32(slbuf *b, uint32_t v) {
+    slbuf_put(b, &v, sizeof v);
+}
+
+static void put_u64(slbuf *b, uint64_t v) {
+    slbuf_put(b, &v, sizeof v);
+}
+
+static sl_err m_snapshot(slstate *s, const char *path) {
+    mstate *m = (mstate *)s;
+    slbuf b = {0};
+    slbuf_put(&b, SNAP_MAGIC, 4);
+    put_u32(&b, SNAP_VERSION);
+    put_u32(&b, (uint32_t)s->n_key_groups);
+    put_u32(&b, (uint32_t)m->n_tables);
+    for (size_t i = 0; i < m->n_tables; i++) {
+        mtable *t = m->tables[i];
+        put_u32(&b, (uint32_t)strlen(t->name));
+        slbuf_puts(&b, t->name);
+        put_u32(&b, t->kv.val_size);
+        put_u64(&b, t->n);
+        for (ment *e = t->head; e; e = e->gnext) {
+            put_u64(&b, e->ns);
+            put_u64(&b, e->hash);
+            put_u32(&b, e->klen);
+            put_u32(&b, e->vlen);
+            slbuf_put(&b, ent_key(t, e), e->klen);
+            slbuf_put(&b, ent_val(t, e), e->vlen);
+        }
+    }
+    sl_err err = slsnap_write_file(path, b.data, b.len);
+    slbuf_free(&b);
+    return err;
+}
+
+typedef struct rd {
+    const char *p, *end;
+} rd;
+
+static bool rd_take(rd *r, void *out, size_t n) {
+    if ((size_t)(r->end - r->p) < n) {
+        return false;
+    }
+    memcpy(out, r->p, n);
+    r->p += n;
+    return true;
+}
+
+static const char *rd_skip(rd *r, size_t n) {
+    if ((size_t)(r->end - r->p) < n) {
+        return NULL;
+    }
+    const char *at = r->p;
+    r->p += n;
+    return at;
+}
+
+static sl_err restore_one(mstate *m, const char *path, const slbuf *f, int kg_lo, int kg_hi) {
+    rd r = {f->data, f->data + f->len};
+    char magic[4];
+    uint32_t version, n_kg, n_tables;
+    if (!rd_take(&r, magic, 4) || memcmp(magic, SNAP_MAGIC, 4) != 0 ||
+        !rd_take(&r, &version, 4) || !rd_take(&r, &n_kg, 4) || !rd_take(&r, &n_tables, 4)) {
+        return slerr_set(SL_ERR_PARSE, "state snapshot '%s': not a memory state snapshot", path);
+    }
+    if (version != SNAP_VERSION) {
+        return slerr_set(SL_ERR_PARSE, "state snapshot '%s': format version %u (this build reads %u)",
+                         path, version, SNAP_VERSION);
+    }
+    if ((int)n_kg != m->base.n_key_groups) {
+        return slerr_set(SL_ERR_ARG,
+                         "state snapshot '%s': taken with %u key groups, the job has %d "
+                         "(pipeline.max-parallelism must not change)",
+                         path, n_kg, m->base.n_key_groups);
+    }
+    char name[1024];
+    for (uint32_t i = 0; i < n_tables; i++) {
+        uint32_t nlen, val_size;
+        uint64_t n;
+        if (!rd_take(&r, &nlen, 4) || nlen >= sizeof name || !rd_take(&r, name, nlen)) {
+            goto bad;
+        }
+        name[nlen] = '\0';
+        if (!rd_take(&r, &val_size, 4) || !rd_take(&r, &n, 8)) {
+            goto bad;
+        }
+        slkv *kv = m_table(&m->base, name, val_size);
+        for (uint64_t k = 0; k < n; k++) {
+            uint64_t ns, hash;
+            uint32_t klen, vlen;
+            if (!rd_take(&r, &ns, 8) || !rd_take(&r, &hash, 8) || !rd_take(&r, &klen, 4) ||
+                !rd_take(&r, &vlen, 4)) {
+                goto bad;
+            }
+            const char *key = rd_skip(&r, klen);
+            const char *val = rd_skip(&r, vlen);
+            if (!key || !val || (val_size && vlen != val_size)) {
+                goto bad;
+            }
+            int kg = slstate_key_group(hash, m->base.n_key_groups);
+            if (kg >= kg_lo && kg < kg_hi) {
+                m_put(kv, ns, key, klen, hash, val, vlen);
+            }
+        }
+    }
+    if (r.p != r.end) {
+        goto bad;
+    }
+    return SL_OK;
+bad:
+    return slerr_set(SL_ERR_PARSE, "state snapshot '%s': truncated or corrupt", path);
+}
+
+static sl_err m_restore(slstate *s, const char *const *paths, int n, int kg_lo, int kg_hi) {
+    mstate *m = (mstate *)s;
+    sl_err err = SL_OK;
+    slbuf f = {0};
+    for (int i = 0; i < n && !err; i++) {
+        slbuf_reset(&f);
+        err = slsnap_read_file(paths[i], &f);
+        if (!err) {
+            err = restore_one(m, paths[i], &f, kg_lo, kg_hi);
+        }
+    }
+    slbuf_free(&f);
+    return err;
+}
+
 static const slstate_vt memory_vt = {
     .name = "memory",
     .table = m_table,
@@ -888,6 +1029,8 @@ static const slstate_vt memory_vt = {
     .expire = m_expire,
     .bytes = m_bytes,
     .free = m_free,
+    .snapshot = m_snapshot,
+    .restore = m_restore,
 };
 
 slstate *slstate_memory_new(int n_key_groups) {

@@ -139,6 +139,12 @@ void slrocks_scan_ns(rstate *s, uint16_t tid, uint64_t ns, slrocks_scan_fn fn, v
 void slrocks_delete_ns_range(rstate *s, uint16_t tid, uint64_t ns);
 void slrocks_write_catalog(rstate *s, const rtable *t);
 uint64_t slrocks_db_bytes(rstate *s);
+/* rocksdb_kv.c: write every dirty cache entry and commit. */
+void slrocks_flush_all(rstate *s);
+slkv *slrocks_table(slstate *st, const char *name, uint32_t val_size);
+/* rocksdb_snap.c: the snapshot and restore of slstate_vt. */
+sl_err slrocks_snapshot(slstate *st, const char *path);
+sl_err slrocks_restore(slstate *st, const char *const *paths, int n, int kg_lo, int kg_hi);
 /* Close the database and delete its directory. */
 void slrocks_close(rstate *s);
 

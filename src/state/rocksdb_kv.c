@@ -961,6 +961,17 @@ static void r_free(slstate *st) {
     slmem_free(s);
 }
 
+void slrocks_flush_all(rstate *s) {
+    for (size_t i = 0; i < s->n_tables; i++) {
+        flush_entries(s, s->tables[i]);
+    }
+    slrocks_commit(s);
+}
+
+slkv *slrocks_table(slstate *st, const char *name, uint32_t val_size) {
+    return r_table(st, name, val_size);
+}
+
 const slstate_vt slrocks_vt = {
     .name = "rocksdb",
     .table = r_table,
@@ -979,4 +990,6 @@ const slstate_vt slrocks_vt = {
     .bytes = r_bytes,
     .free = r_free,
     .unpin_all = r_unpin_all,
+    .snapshot = slrocks_snapshot,
+    .restore = slrocks_restore,
 };

@@ -108,6 +108,23 @@ typedef struct slstate_vt {
      * I/O error of RocksDB); the runtime then fails the job. NULL: nothing to
      * do (memory). */
     sl_err (*unpin_all)(slstate *s);
+
+    /* ---- checkpoints (DESIGN.md section 6) ----
+     * snapshot: write everything the state holds to `path`, which does not
+     * exist yet: the memory backend writes one file (format in memory.c),
+     * RocksDB makes a directory with RocksDB's checkpoint (SST files hard
+     * linked when on the same file system, so an unchanged file is not
+     * copied again). Everything is on disk and fsync'ed when it returns.
+     * Errors: SL_ERR_IO naming the path (the checkpoint fails, not the job).
+     * Thread: the owning worker, between elements (no pointer pinned). */
+    sl_err (*snapshot)(slstate *s, const char *path);
+    /* restore: add the entries of key groups [kg_lo, kg_hi) found in the
+     * snapshots paths[0..n) (one per subtask of the checkpointed job, any
+     * number: this is how a rescaled restore redistributes state). Tables are
+     * created as needed (with the value size the snapshot says). TTL access
+     * times restart at the restore. Errors: SL_ERR_IO / SL_ERR_PARSE naming
+     * the path. Thread: the owning worker, before the first element. */
+    sl_err (*restore)(slstate *s, const char *const *paths, int n, int kg_lo, int kg_hi);
 } slstate_vt;
 
 struct slstate {
@@ -253,6 +270,27 @@ static inline int slstate_key_group(uint64_t hash, int n_key_groups) {
 static inline sl_err slstate_unpin_all(slstate *s) {
     return s->vt->unpin_all ? s->vt->unpin_all(s) : SL_OK;
 }
+static inline sl_err slstate_snapshot(slstate *s, const char *path) {
+    return s->vt->snapshot(s, path);
+}
+static inline sl_err slstate_restore(slstate *s, const char *const *paths, int n, int kg_lo,
+                                     int kg_hi) {
+    return s->vt->restore(s, paths, n, kg_lo, kg_hi);
+}
+
+/* ---- snapshot file helpers (snapio.c) ---- */
+/* Write data[0..len) to a new file `path` (O_EXCL is not used: an old file
+ * is replaced) and fsync it. Errors: SL_ERR_IO naming the path. */
+sl_err slsnap_write_file(const char *path, const void *data, size_t len);
+/* Read the whole file `path` into out (appended). Errors: SL_ERR_IO. */
+sl_err slsnap_read_file(const char *path, slbuf *out);
+/* fsync a directory (so renames and new names in it are durable). */
+void slsnap_sync_dir(const char *dir);
+/* mkdir -p. Errors: SL_ERR_IO naming the directory. */
+sl_err slsnap_mkdirs(const char *dir);
+/* Remove a file or a directory tree (missing: nothing to do). */
+void slsnap_remove_tree(const char *path);
+
 static inline void slstate_free(slstate *s) {
     if (s) {
         s->vt->free(s);

@@ -62,7 +62,10 @@ expect "run without a file: exit 2" 2 'no job file given' -- run
 expect "run with two files: exit 2" 2 "unexpected argument 'b.sql'" -- run a.sql b.sql
 expect "--set without a value: exit 2" 2 '--set needs KEY=VALUE' -- run --set
 expect "--set without '=': exit 2" 2 "expected KEY=VALUE, got 'parallelism'" -- run --set parallelism examples/fraud.sql
-expect "--checkpoint-dir (not built): exit 2" 2 'checkpoints are not built yet' -- run --checkpoint-dir /tmp/ck examples/fraud.sql
+expect "--checkpoint-dir without a directory: exit 2" 2 '--checkpoint-dir needs a directory' -- run examples/fraud.sql --checkpoint-dir
+printf "CREATE TABLE s (a BIGINT) WITH ('connector' = 'stdin', 'format' = 'json');\nSELECT a FROM s;\n" >"$tmp/stdin.sql"
+expect "checkpoints of a job reading stdin: refused, exit 2" 2 "source 'Source: s .*' cannot rewind" -- run --checkpoint-dir "$tmp/ck-stdin" "$tmp/stdin.sql"
+expect "checkpoint interval without a directory: refused, exit 2" 2 'set state.checkpoints.dir' -- run --set execution.checkpointing.interval=1s examples/fraud.sql
 expect "sluice gen without a generator: usage, exit 2" 2 "usage: sluice gen nexmark" -- gen
 
 # ---- files and SQL errors ----
@@ -109,6 +112,23 @@ expect "--set=KEY=VALUE form" 0 '^Task 3 \(parallelism 2\)' -- explain --set=par
 expect "-D KEY=VALUE form" 0 '^Task 3 \(parallelism 2\)' -- explain -D parallelism=2 examples/fraud.sql
 expect "--set of a Flink key (table.exec.resource.default-parallelism)" 0 '^Task 3 \(parallelism 2\)' \
     -- explain --set table.exec.resource.default-parallelism=2 examples/fraud.sql
+
+# ---- checkpoints (docs/checkpoints.md): SET in the file, the print sink ----
+{ echo "SET 'state.checkpoints.dir' = '$tmp/ck-set';"; echo "SET 'execution.checkpointing.interval' = '50 ms';"; cat examples/fraud.sql; } >"$tmp/fraud-ck.sql"
+"$sluice" run "$tmp/fraud-ck.sql" 2>"$tmp/err" | sort >"$tmp/ck1"
+if [ -s "$tmp/ck1" ] && cmp -s "$tmp/ck1" "$tmp/p1" && ls "$tmp"/ck-set/chk-*/_metadata >/dev/null 2>&1; then
+    ok "SET 'state.checkpoints.dir': same output, a complete checkpoint"
+else
+    bad "SET 'state.checkpoints.dir': same output, a complete checkpoint"
+    head -5 "$tmp/err"
+fi
+"$sluice" run "$tmp/fraud-ck.sql" >"$tmp/ck2" 2>"$tmp/err"
+if grep -q "resuming from checkpoint" "$tmp/err" && [ ! -s "$tmp/ck2" ]; then
+    ok "rerun of a finished job resumes from its final checkpoint: nothing printed again"
+else
+    bad "rerun of a finished job resumes from its final checkpoint: nothing printed again"
+    head -5 "$tmp/err"
+fi
 
 # ---- the job on stdin (sluice run -) ----
 (cd "$root" && "$sluice" run - <examples/fraud.sql 2>"$tmp/err" | sort >"$tmp/stdin_job")

@@ -397,3 +397,70 @@ TEST(argument_errors) {
     slgroup_arg_free(NULL);
     sl_schema_free(in);
 }
+
+/* ---- checkpoints (opcut.h): snapshot, restore on a new instance, rescale ---- */
+
+#include "opcut.h"
+#include "ops/agg.h"
+
+/* The cut and rescale checks of the GROUP BY of `aggs` over SCHEMA keyed by
+ * k, with state TTL ttl_us (0: none). */
+static void group_cuts(const sl_agg *aggs, int n, bool updating, int64_t ttl_us,
+                       const char *const *script, int n_script, const char *want) {
+    sl_schema *in;
+    CHECK(sl_schema_parse(SCHEMA, &in) == SL_OK);
+    slkeyspec key = {1, {0}};
+    slgroup_arg *a;
+    CHECK(slgroup_arg_new(in, &key, aggs, n, updating, &a) == SL_OK);
+    slaggs g;
+    CHECK(slaggs_init(&g, in, aggs, n) == SL_OK);
+    const sltest_table tabs[] = {
+        {"group.acc", g.rec_size}, {"group.str", 0}, {"group.distinct", 0}};
+    opcut oc = {SCHEMA, key, slgroup_new, a, a->out, tabs, 3, ttl_us, ttl_us > 0};
+    opcut_check(&oc, script, n_script, want);
+    slaggs_free(&g);
+    slgroup_arg_free(a);
+    slschema_unref(in);
+}
+
+TEST(checkpoint_group_changelog_first_last) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+        {SL_AGG_FIRST_VALUE, "s", "fs", NULL},
+        {SL_AGG_LAST_VALUE, "s", "ls", NULL},
+        {SL_AGG_MAX, "s", "mx", NULL},
+        {SL_AGG_COUNT_DISTINCT, "v", "nd", NULL},
+    };
+    /* FIRST/LAST ties (same event time) are broken by arrival number. */
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I b 2 y @1", "+I c 3 z @1", "|",      "+I a 4 p @1", "+I d 5 q @2",
+        "|",           "+I b NULL r @1", "+I e 6 s @3", "|",   "wm 2",        "+I a 7 t @1",
+        "+I c 3 u @1", "|",           "+I d 8 v @2", "+I e 6 w @3", "|",      "+I a 9 NULL @1",
+    };
+    group_cuts(aggs, (int)SL_ARRAY_LEN(aggs), false, 0, script, (int)SL_ARRAY_LEN(script), NULL);
+}
+
+TEST(checkpoint_group_updating_input) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_COUNT, NULL, "n", NULL},
+        {SL_AGG_SUM, "v", "total", NULL},
+        {SL_AGG_COUNT_DISTINCT, "v", "nd", NULL},
+    };
+    static const char *const script[] = {
+        "+I a 1 x @1", "+I a 2 x @2", "+I b 2 x @3", "|",           "-U a 1 x @4", "+U a 3 x @5",
+        "|",           "-D b 2 x @7", "-D z 9 x @6", "|",           "+I c 1 x @8", "+I d 1 x @8",
+        "|",           "-D a 2 x @9", "-D a 3 x @10", "|",          "+I a 4 x @11", "+I b 3 x @12",
+    };
+    group_cuts(aggs, (int)SL_ARRAY_LEN(aggs), true, 0, script, (int)SL_ARRAY_LEN(script), NULL);
+}
+
+TEST(checkpoint_group_state_ttl) {
+    static const sl_agg aggs[] = {{SL_AGG_SUM, "v", "total", NULL}};
+    static const char *const script[] = {
+        "tick 0",    "+I a 1 x @1", "+I b 2 x @2", "|",           "tick 1000", "+I c 3 x @3",
+        "|",         "tick 2500",   "+I a 4 x @4", "+I c 5 x @5", "|",         "tick 4000",
+        "tick 9000", "+I b 6 x @6", "+I c 7 x @7", "|",
+    };
+    group_cuts(aggs, 1, false, 2 * SL_SECOND, script, (int)SL_ARRAY_LEN(script), NULL);
+}
