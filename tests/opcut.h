@@ -108,7 +108,8 @@ static inline int64_t opcut_now(void *user) {
 
 /* A new instance of the operator on state st owning [kg_lo, kg_hi), opened;
  * restored from blobs[0..n) when blobs is not NULL. */
-static inline void opinst_start(opinst *h, slstate *st, int kg_lo, int kg_hi, const slbuf *blobs, int n) {
+static inline void opinst_start(opinst *h, slstate *st, int kg_lo, int kg_hi, const slbuf *blobs,
+                                int n) {
     h->st = st;
     h->clk.now = opcut_now;
     h->clk.user = h;
@@ -306,7 +307,8 @@ static inline int opcut_kg(const opcut *oc, const slbatch *b, uint32_t i) {
 
 /* One instance up to `cut`, then two rescaled ones. Sorted output (owned);
  * both[j] counts the rows instance j got. */
-static inline char *opcut_rescale(const opcut *oc, const char *const *s, int n, int cut, int *both) {
+static inline char *opcut_rescale(const opcut *oc, const char *const *s, int n, int cut,
+                                  int *both) {
     slbuf out = {0};
     opinst h[2];
     opinst_init(&h[0], oc, &out);
@@ -371,8 +373,7 @@ static inline char *opcut_rescale(const opcut *oc, const char *const *s, int n, 
 }
 
 /* Returns the number of failed comparisons (each also fails a CHECK). */
-static inline int opcut_check(const opcut *oc, const char *const *s, int n,
-                                     const char *want) {
+static inline int opcut_check(const opcut *oc, const char *const *s, int n, const char *want) {
     int bad = 0;
     char *base = opcut_run(oc, s, n, -1);
     if (want) {
