@@ -25,6 +25,7 @@
 #define SL_OPCUT_H
 
 #include "ops/op.h"
+#include "time/timers.h"
 #include "test_backend.h"
 
 typedef struct opcut {
@@ -107,7 +108,8 @@ static inline int64_t opcut_now(void *user) {
 
 /* A new instance of the operator on state st owning [kg_lo, kg_hi), opened;
  * restored from blobs[0..n) when blobs is not NULL. */
-static inline void opinst_start(opinst *h, slstate *st, int kg_lo, int kg_hi, const slbuf *blobs, int n) {
+static inline void opinst_start(opinst *h, slstate *st, int kg_lo, int kg_hi, const slbuf *blobs,
+                                int n) {
     h->st = st;
     h->clk.now = opcut_now;
     h->clk.user = h;
@@ -161,10 +163,10 @@ static inline void opinst_send(opinst *h) {
     }
 }
 
-static inline void opcut_row(opinst *h, const char *line) {
+static inline void opcut_row(opinst *h, const char *ln) {
     slbatch *b = h->b;
     uint32_t i = slbatch_begin_row(b);
-    const char *p = line;
+    const char *p = ln;
     sl_rowkind kind = SL_INSERT;
     if (strncmp(p, "-U", 2) == 0) {
         kind = SL_UPDATE_BEFORE;
@@ -220,25 +222,25 @@ static inline void opcut_row(opinst *h, const char *line) {
     b->n++;
 }
 
-static inline bool opcut_is_row(const char *line) {
-    return line[0] == '+' || line[0] == '-';
+static inline bool opcut_is_row(const char *ln) {
+    return ln[0] == '+' || ln[0] == '-';
 }
 
 /* Run one script line (rows are buffered). */
-static inline void opcut_step(opinst *h, const char *line) {
-    if (opcut_is_row(line)) {
-        opcut_row(h, line);
+static inline void opcut_step(opinst *h, const char *ln) {
+    if (opcut_is_row(ln)) {
+        opcut_row(h, ln);
         return;
     }
     opinst_send(h);
-    if (strncmp(line, "wm ", 3) == 0) {
-        int64_t w = strtoll(line + 3, NULL, 10) * SL_SECOND - 1;
+    if (strncmp(ln, "wm ", 3) == 0) {
+        int64_t w = strtoll(ln + 3, NULL, 10) * SL_SECOND - 1;
         h->ctx.watermark = w;
         h->ctx.input_wm[0] = w;
         h->op->vt->watermark(h->op, w);
         sltest_unpin(h->st);
-    } else if (strncmp(line, "tick ", 5) == 0) {
-        h->now = strtoll(line + 5, NULL, 10) * SL_MILLISECOND;
+    } else if (strncmp(ln, "tick ", 5) == 0) {
+        h->now = strtoll(ln + 5, NULL, 10) * SL_MILLISECOND;
         if (h->op->vt->tick) {
             h->op->vt->tick(h->op, h->now);
         }
@@ -305,7 +307,8 @@ static inline int opcut_kg(const opcut *oc, const slbatch *b, uint32_t i) {
 
 /* One instance up to `cut`, then two rescaled ones. Sorted output (owned);
  * both[j] counts the rows instance j got. */
-static inline char *opcut_rescale(const opcut *oc, const char *const *s, int n, int cut, int *both) {
+static inline char *opcut_rescale(const opcut *oc, const char *const *s, int n, int cut,
+                                  int *both) {
     slbuf out = {0};
     opinst h[2];
     opinst_init(&h[0], oc, &out);
@@ -370,8 +373,7 @@ static inline char *opcut_rescale(const opcut *oc, const char *const *s, int n, 
 }
 
 /* Returns the number of failed comparisons (each also fails a CHECK). */
-static inline int opcut_check(const opcut *oc, const char *const *s, int n,
-                                     const char *want) {
+static inline int opcut_check(const opcut *oc, const char *const *s, int n, const char *want) {
     int bad = 0;
     char *base = opcut_run(oc, s, n, -1);
     if (want) {

@@ -967,3 +967,77 @@ TEST(argument_errors) {
     slover_arg_free(NULL);
     sl_schema_free(in);
 }
+
+/* ---- checkpoints (opcut.h): snapshot, restore on a new instance, rescale ---- */
+
+#include "opcut.h"
+#include "ops/agg.h"
+
+static const char *CK_SCHEMA = "k STRING, v BIGINT, ts TIMESTAMP, s STRING";
+
+static void over_cuts(bool rows, int64_t prec, bool proctime, const sl_agg *aggs, int n,
+                      const char *const *script, int n_script) {
+    sl_schema *in = schema_of(CK_SCHEMA);
+    slkeyspec key = {1, {0}};
+    slover_arg *a;
+    CHECK(slover_arg_new(in, &key, rows, prec, proctime, aggs, n, &a) == SL_OK);
+    /* win.acc holds the incrementally kept aggregates (over.c) */
+    sl_agg inc[16];
+    int n_inc = 0;
+    for (int i = 0; i < n; i++) {
+        if (prec < 0 || slagg_can_retract(aggs[i].kind, aggs[i].udaf)) {
+            inc[n_inc++] = aggs[i];
+        }
+    }
+    slaggs g;
+    CHECK(slaggs_init(&g, in, inc, n_inc) == SL_OK);
+    const sltest_table tabs[] = {
+        {"over.bufn", 8},        {"over.buf", 0}, {"over.rows", 0},
+        {"over.meta", 32},       {"over.acc", g.rec_size}, {"over.str", 0},
+        {"over.distinct", 0},    {"over.timers", SLTIMERS_STATE_VAL},
+    };
+    opcut oc = {CK_SCHEMA, key, slover_new, a, a->out, tabs, (int)SL_ARRAY_LEN(tabs), 0, false};
+    opcut_check(&oc, script, n_script, NULL);
+    slaggs_free(&g);
+    slover_arg_free(a);
+    slschema_unref(in);
+}
+
+static const char *const OVER_SCRIPT[] = {
+    "+I a 1 1 x @1",  "+I b 10 2 y @2", "+I a 3 4 z @4", "|",
+    "+I a 2 3 w @3",  "+I c 7 3 u @3",  "|",            "wm 4",
+    "+I a 9 3 late @3", "+I a 5 6 p @6", "+I b 20 7 q @7", "|",
+    "+I d 1 5 r @5",  "|",              "wm 7",         "+I a 4 8 s @8",
+    "+I a 6 8 t @8",  "+I c 8 20 v @20", "|",           "wm 9",
+    "+I b 30 25 o @25", "|",            "wm 21",        "+I d 2 40 n @40",
+    "|",              "wm 30",
+};
+
+TEST(checkpoint_over_rows_range_unbounded) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_SUM, "v", "sm", NULL},          {SL_AGG_COUNT, NULL, "c", NULL},
+        {SL_AGG_MIN, "v", "mn", NULL},         {SL_AGG_MAX, "s", "mx", NULL},
+        {SL_AGG_FIRST_VALUE, "s", "f", NULL},  {SL_AGG_LAST_VALUE, "s", "l", NULL},
+        {SL_AGG_COUNT_DISTINCT, "v", "d", NULL},
+    };
+    int n = (int)SL_ARRAY_LEN(aggs), ns = (int)SL_ARRAY_LEN(OVER_SCRIPT);
+    over_cuts(true, 2, false, aggs, n, OVER_SCRIPT, ns);
+    over_cuts(false, 3 * SL_SECOND, false, aggs, n, OVER_SCRIPT, ns);
+    over_cuts(true, -1, false, aggs, n, OVER_SCRIPT, ns);
+    over_cuts(false, -1, false, aggs, n, OVER_SCRIPT, ns);
+}
+
+TEST(checkpoint_over_proctime_cleanup_timers) {
+    static const sl_agg aggs[] = {
+        {SL_AGG_SUM, "v", "sm", NULL},
+        {SL_AGG_MAX, "v", "mx", NULL},
+    };
+    static const char *const script[] = {
+        "tick 0",    "+I a 1 0 x @1", "+I b 2 0 x @2", "|",          "tick 500",
+        "+I a 3 0 x @3", "|",         "tick 1200",     "+I c 4 0 x @4", "+I a 5 0 x @5",
+        "|",         "tick 2600",     "+I b 6 0 x @6", "|",          "tick 5000",
+        "+I a 7 0 x @7", "|",         "tick 9000",
+    };
+    over_cuts(false, 1 * SL_SECOND, true, aggs, 2, script, (int)SL_ARRAY_LEN(script));
+    over_cuts(true, 1, true, aggs, 2, script, (int)SL_ARRAY_LEN(script));
+}

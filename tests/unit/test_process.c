@@ -428,3 +428,92 @@ TEST(processing_timers_and_ttl) {
     CHECK_INT(h.op->vt->tick(h.op, 1301), SL_TIME_MAX);
     h_close(&h);
 }
+
+/* ---- checkpoints (opcut.h): snapshot, restore on a new instance, rescale ---- */
+
+#include "opcut.h"
+
+static void ck_out(sl_ctx *c, sl_out *o, const char *what, int64_t n) {
+    const sl_row *k = sl_ctx_key(c);
+    size_t len;
+    const char *s = sl_row_string(k, 0, &len);
+    sl_out_string(o, 0, s, len);
+    sl_out_string(o, 1, what, strlen(what));
+    sl_out_bigint(o, 2, n);
+    sl_out_emit(o);
+}
+
+/* Per key: a count (value state), the values (list state), sums per 10 s
+ * window (map state) emitted by an event-time timer at the window's end, and
+ * for v >= 100 a processing-time timer v ms later. Rows behind the watermark
+ * are reported as late. */
+static void ck_row(sl_ctx *c, const sl_row *r, sl_out *o, void *user) {
+    SL_UNUSED(user);
+    int64_t ts = sl_row_time(r), v = sl_row_is_null(r, 1) ? 0 : sl_row_bigint(r, 1);
+    int64_t *n = sl_state_value(c, "count", 8, NULL);
+    *n += 1;
+    sl_state_list_add(c, "vals", &v, 8);
+    if (ts <= sl_ctx_watermark(c)) {
+        ck_out(c, o, "late", v);
+        return;
+    }
+    int64_t w = 10 * SL_SECOND, end = ts - ((ts % w) + w) % w + w - 1;
+    size_t vlen;
+    const int64_t *old = sl_state_map_get(c, "sums", &end, 8, &vlen);
+    int64_t sum = (old ? *old : 0) + v;
+    sl_state_map_put(c, "sums", &end, 8, &sum, 8);
+    sl_timer_event(c, end);
+    if (v >= 100) {
+        sl_timer_processing(c, sl_ctx_now(c) + v * SL_MILLISECOND);
+    }
+}
+
+static void ck_timer(sl_ctx *c, int64_t ts, bool event_time, sl_out *o, void *user) {
+    SL_UNUSED(user);
+    if (!event_time) {
+        int64_t *n = sl_state_value(c, "count", 8, NULL);
+        ck_out(c, o, "proc", *n);
+        return;
+    }
+    size_t vlen;
+    const int64_t *sum = sl_state_map_get(c, "sums", &ts, 8, &vlen);
+    ck_out(c, o, "sum", sum ? *sum : -1);
+    ck_out(c, o, "vals", (int64_t)sl_state_list_count(c, "vals"));
+    sl_state_map_remove(c, "sums", &ts, 8);
+}
+
+static void process_cuts(int64_t ttl_us, const char *const *script, int n_script) {
+    sl_schema *in, *out;
+    CHECK(sl_schema_parse("k STRING, v BIGINT", &in) == SL_OK);
+    CHECK(sl_schema_parse("k STRING, what STRING, n BIGINT", &out) == SL_OK);
+    slkeyspec key = {1, {0}};
+    sl_process_fns fns = {ck_row, ck_timer};
+    slprocess_arg *a = slprocess_arg_new(in, out, &key, &fns, NULL);
+    const sltest_table tabs[] = {
+        {"v:count", 8}, {"l:vals", 0}, {"m:sums", 0}, {"process.timers", SLTIMERS_STATE_VAL}};
+    opcut oc = {"k STRING, v BIGINT", key, slprocess_new, a, out, tabs, 4, ttl_us, ttl_us > 0};
+    opcut_check(&oc, script, n_script, NULL);
+    slprocess_arg_free(a);
+    sl_schema_free(out);
+    sl_schema_free(in);
+}
+
+TEST(checkpoint_process_states_and_timers) {
+    static const char *const script[] = {
+        "tick 0",      "+I a 1 @3",   "+I b 2 @12",  "+I a 4 @1",   "|",
+        "+I c 100 @5", "+I d 8 @11",  "|",           "wm 8",        "tick 50",
+        "+I a 64 @7",  "+I e 200 @25", "|",          "wm 10",       "tick 120",
+        "+I b 7 @19",  "+I a 3 @4",   "+I c 5 @15",  "|",           "tick 300",
+        "wm 20",       "+I d 300 @30", "|",          "tick 700",    "wm 40",
+    };
+    process_cuts(0, script, (int)SL_ARRAY_LEN(script));
+}
+
+TEST(checkpoint_process_state_ttl) {
+    static const char *const script[] = {
+        "tick 0",     "+I a 1 @1",   "+I b 150 @2", "|",         "tick 100",
+        "+I c 2 @3",  "|",           "tick 200",    "+I a 3 @4", "|",
+        "tick 1500",  "+I b 4 @5",   "|",           "tick 4000", "wm 20",
+    };
+    process_cuts(1 * SL_SECOND, script, (int)SL_ARRAY_LEN(script));
+}

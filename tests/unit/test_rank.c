@@ -459,3 +459,69 @@ TEST(argument_errors) {
     sl_schema_free(in);
     sl_schema_free(win);
 }
+
+/* ---- checkpoints (opcut.h): snapshot, restore on a new instance, rescale ---- */
+
+#include "opcut.h"
+
+static void rank_cuts(const rspec *sp, const char *const *script, int n_script, int64_t ttl_us) {
+    const char *schema = sp->window ? WSCHEMA : SCHEMA;
+    sl_schema *in;
+    CHECK(sl_schema_parse(schema, &in) == SL_OK);
+    slkeyspec key = sp->window ? (slkeyspec){3, {0, 3, 4}} : (slkeyspec){1, {0}};
+    slrank_arg *a;
+    CHECK(slrank_arg_new(in, &key, sp->n_order, sp->order_col, sp->desc, sp->nulls_first,
+                         sp->limit, sp->with_rank, "rn", sp->window, sl_schema_find(in, "we"),
+                         &a) == SL_OK);
+    const sltest_table tabs[] = {{"rank.top", 0}, {"rank.timers", SLTIMERS_STATE_VAL}};
+    opcut oc = {schema, key, slrank_new, a, a->out, tabs, sp->window ? 2 : 1, ttl_us, ttl_us > 0};
+    opcut_check(&oc, script, n_script, NULL);
+    slrank_arg_free(a);
+    slschema_unref(in);
+}
+
+static const char *const RANK_SCRIPT[] = {
+    "+I a 1 1 x @1", "+I b 7 2 y @2",  "+I a 5 2 z @2", "|",           "+I c 3 3 u @3",
+    "+I a 3 4 v @4", "|",              "+I a 9 5 w @5", "+I b 7 5 p @5", "|",
+    "+I d NULL 6 q @6", "+I a 5 6 r @6", "|",           "+I c 8 7 s @7", "+I d 2 7 t @7",
+    "|",             "+I b 1 8 o @8",  "+I a 9 9 n @9",
+};
+
+TEST(checkpoint_top_n_and_dedup) {
+    rspec sp = {.n_order = 1, .order_col = {1}, .desc = {true}, .limit = 2};
+    int n = (int)SL_ARRAY_LEN(RANK_SCRIPT);
+    rank_cuts(&sp, RANK_SCRIPT, n, 0);
+    sp.with_rank = true;
+    sp.limit = 3;
+    rank_cuts(&sp, RANK_SCRIPT, n, 0);
+    rspec first = {.n_order = 1, .order_col = {-1}, .limit = 1};
+    rank_cuts(&first, RANK_SCRIPT, n, 0);
+    rspec last = {.n_order = 1, .order_col = {-1}, .desc = {true}, .limit = 1, .with_rank = true};
+    rank_cuts(&last, RANK_SCRIPT, n, 0);
+}
+
+TEST(checkpoint_top_n_state_ttl) {
+    static const char *const script[] = {
+        "tick 0",    "+I a 1 1 x @1", "+I b 2 2 x @2", "|",           "tick 1500",
+        "+I a 3 3 x @3", "|",         "tick 3200",     "+I b 4 4 x @4", "+I c 1 4 x @4",
+        "|",         "tick 9000",     "+I a 2 5 x @5", "|",
+    };
+    rspec sp = {.n_order = 1, .order_col = {1}, .desc = {true}, .limit = 1, .with_rank = true};
+    rank_cuts(&sp, script, (int)SL_ARRAY_LEN(script), 2 * SL_SECOND);
+}
+
+TEST(checkpoint_window_top_n) {
+    static const char *const script[] = {
+        "+I a 1 1 0 10 @1",   "+I a 5 2 0 10 @2",  "+I b 7 3 0 10 @3",   "|",
+        "+I c 3 4 0 10 @4",   "+I a 3 4 0 10 @4",  "|",                  "wm 4",
+        "+I a 9 12 10 20 @12", "+I d 1 13 10 20 @13", "|",               "wm 10",
+        "+I a 2 8 0 10 @8",   "+I b 4 15 10 20 @15", "|",               "+I a 9 16 10 20 @16",
+        "+I c 1 18 10 NULL @18", "+I e 6 25 20 30 @25", "|",            "wm 19",
+        "+I a 10 19 10 20 @19", "+I b 5 19 10 20 @19", "|",             "wm 22",
+    };
+    rspec sp = {.n_order = 1, .order_col = {1}, .desc = {true}, .limit = 2, .with_rank = true,
+                .window = true};
+    rank_cuts(&sp, script, (int)SL_ARRAY_LEN(script), 0);
+    rspec last = {.n_order = 1, .order_col = {-1}, .desc = {true}, .limit = 1, .window = true};
+    rank_cuts(&last, script, (int)SL_ARRAY_LEN(script), 0);
+}
