@@ -110,7 +110,8 @@ int slcep_closure(const slcep_prog *prog, int pc, int32_t *out, uint8_t *seen, i
 /* ---- navigation values ---- */
 
 typedef enum slcep_nav_kind {
-    SLCEP_NAV_PREV = 1, /* col of the row `off` rows before the current (last) one */
+    SLCEP_NAV_PREV = 1, /* col of the row `off` rows before the last row of var (-1: the
+                         * current / last row), within the match */
     SLCEP_NAV_LAST,     /* col of the `off`-th last row of var (-1: any row) */
     SLCEP_NAV_FIRST,    /* col of the `off`-th first row of var */
     SLCEP_NAV_COUNT,    /* rows of var (col >= 0: with col not NULL) */

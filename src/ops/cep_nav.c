@@ -98,9 +98,19 @@ void slcep_nav_eval(const slcep_nav *nav, const slcep_view *v, slbatch *dst, int
     const slbatch *w = v->win;
     int64_t r = -1;
     switch (nav->kind) {
-    case SLCEP_NAV_PREV:
-        r = nth_row(v, -1, nav->off, true);
+    case SLCEP_NAV_PREV: {
+        /* `off` matched rows before the last row of var (any: the last row) */
+        r = nth_row(v, nav->var, 0, true);
+        for (int64_t k = 0; r >= 0 && k < nav->off; k++) {
+            do {
+                r--;
+            } while (r >= (int64_t)v->base && v->labels[r - v->base] == SLCEP_IGNORED);
+            if (r < (int64_t)v->base) {
+                r = -1;
+            }
+        }
         break;
+    }
     case SLCEP_NAV_LAST:
         r = nth_row(v, nav->var, nav->off, true);
         break;

@@ -16,7 +16,8 @@
  *                                  otherwise LAST(v.col)
  *   PREV(col [, n])                the row n (1) rows before the current row
  *                                  (DEFINE) or the match's last row
- *                                  (MEASURES), within the match; NULL before it
+ *                                  (MEASURES), within the match; NULL before it;
+ *                                  PREV(v.col [, n]): before v's last row
  *   LAST(v.col [, n]), FIRST(..)   the n-th (0) last / first row of v (no v:
  *                                  of the match); in DEFINE of v, v's rows
  *                                  include the current row
@@ -235,9 +236,6 @@ static sl_err walk(mctx *m, const slx *x, slx **out) {
             SLTRY_M(nav_arg(m, x->kids[0], fn, false, &nav.var, &nav.col));
             if (x->n_kids == 2) {
                 SLTRY_M(int_arg(m, x->kids[1], fn, &nav.off));
-            }
-            if (prev) {
-                nav.var = -1;
             }
             return add_nav(m, x, &nav, out);
         }

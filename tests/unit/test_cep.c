@@ -384,6 +384,27 @@ TEST(watermark_held_by_attempts) {
     h_free(&h);
 }
 
+TEST(empty_input_and_empty_state) {
+    harness h;
+    h_init(&h, SEQ(2, V(0), V(1)), 2, SLCEP_SKIP_PAST_LAST, -1, SL_SECOND);
+    h_wm(&h, 5);
+    h_end(&h);
+    CHECK_STR(h.text.data ? slbuf_cstr(&h.text) : "", "");
+    CHECK_INT(h.n_out, 0);
+    CHECK_INT(slkv_count(slstate_table(h.st, "cep.run", 0)), 0);
+    h_free(&h);
+    /* rows that start no attempt leave nothing behind */
+    h_init(&h, SEQ(2, V(0), V(1)), 2, SLCEP_SKIP_PAST_LAST, -1, 0);
+    h_rows(&h, "k", "xx..xx", 1);
+    h_wm(&h, 10);
+    CHECK_INT(slkv_count(slstate_table(h.st, "cep.rows", 0)), 0);
+    CHECK_INT(slkv_count(slstate_table(h.st, "cep.run", 0)), 0);
+    CHECK_INT(slkv_count(slstate_table(h.st, "cep.buf", 0)), 0);
+    h_end(&h);
+    CHECK_INT(h.n_out, 0);
+    h_free(&h);
+}
+
 /* Snapshot halfway, restore into a new operator on the same state, go on:
  * the same output as an uninterrupted run. */
 TEST(snapshot_restore) {
