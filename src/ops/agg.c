@@ -273,6 +273,18 @@ static const char *distinct_key(slaggs *g, int agg, const slagg_key *k, const sl
     return g->kbuf.data;
 }
 
+/*
+ * The state hash of a distinct-value entry: the row key's hash in the high
+ * half (the key group, so entries move with their group's key), the entry's
+ * own bytes mixed into the low half (the probe position: the values of one
+ * group must not all land in one probe run, which made each lookup scan
+ * every earlier value of its group).
+ */
+static inline uint64_t distinct_hash(uint64_t row_hash, const char *ck, uint32_t klen) {
+    return (row_hash & UINT64_C(0xFFFFFFFF00000000)) |
+           (slhash_bytes(ck, klen, row_hash) & UINT64_C(0xFFFFFFFF));
+}
+
 static int cmp_bytes(const char *a, size_t alen, const char *b, size_t blen) {
     int c = memcmp(a, b, SL_MIN(alen, blen));
     if (c != 0) {
@@ -458,7 +470,8 @@ static void add_one(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t
         const char *ck = distinct_key(g, ai, k, b, i, &klen);
         bool created = false;
         uint32_t vl = 0;
-        void *v = slkv_get(st->distinct, ns, ck, klen, k->hash, &vl);
+        uint64_t dh = distinct_hash(k->hash, ck, klen);
+        void *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
         int64_t cnt = 1;
         if (v) {
             memcpy(&cnt, v, 8);
@@ -466,7 +479,7 @@ static void add_one(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t
             memcpy(v, &cnt, 8);
             slkv_release(st->distinct, v, true);
         } else {
-            slkv_put(st->distinct, ns, ck, klen, k->hash, &cnt, 8);
+            slkv_put(st->distinct, ns, ck, klen, dh, &cnt, 8);
             created = true;
         }
         if (created) {
@@ -732,7 +745,8 @@ void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, c
             uint32_t klen;
             const char *ck = distinct_key(g, ai, k, b, i, &klen);
             uint32_t vl = 0;
-            void *v = slkv_get(st->distinct, ns, ck, klen, k->hash, &vl);
+            uint64_t dh = distinct_hash(k->hash, ck, klen);
+            void *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
             if (!v) {
                 break;
             }
@@ -743,7 +757,7 @@ void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, c
                 slkv_release(st->distinct, v, true);
             } else {
                 slkv_release(st->distinct, v, false);
-                slkv_remove(st->distinct, ns, ck, klen, k->hash);
+                slkv_remove(st->distinct, ns, ck, klen, dh);
                 st_count s;
                 memcpy(&s, p, sizeof(s));
                 s.n--;
@@ -966,7 +980,8 @@ static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *va
     int64_t cnt;
     memcpy(&cnt, val, 8);
     uint32_t vl = 0;
-    void *dst = slkv_get(dv->ds->distinct, dv->dst_ns, ck, klen, hash, &vl);
+    uint64_t dh = distinct_hash(hash, ck, klen);
+    void *dst = slkv_get(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &vl);
     if (dst) {
         int64_t c2;
         memcpy(&c2, dst, 8);
@@ -975,7 +990,7 @@ static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *va
         slkv_release(dv->ds->distinct, dst, true);
         return true;
     }
-    slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, hash, &cnt, 8);
+    slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &cnt, 8);
     char *rec = slkv_get(dv->recs, dv->rec_ns, k, kl, hash, &vl);
     if (rec) {
         const slagg_col *a = &dv->g->a[(uint8_t)ck[0]];
@@ -1188,7 +1203,8 @@ void slaggs_clear_key(slaggs *g, const slaggs_store *st, uint64_t ns, const slag
         for (size_t off = 0; off < keys.len;) {
             uint32_t len;
             memcpy(&len, keys.data + off, 4);
-            slkv_remove(st->distinct, ns, keys.data + off + 4, len, k->hash);
+            slkv_remove(st->distinct, ns, keys.data + off + 4, len,
+                        distinct_hash(k->hash, keys.data + off + 4, len));
             off += 4 + len;
         }
         slbuf_free(&keys);

@@ -464,3 +464,37 @@ TEST(checkpoint_group_state_ttl) {
     };
     group_cuts(aggs, 1, false, 2 * SL_SECOND, script, (int)SL_ARRAY_LEN(script), NULL);
 }
+
+/* COUNT DISTINCT over many values of one group (Nexmark q15's shape): every
+ * value's entry hashes apart (this once put all of a group's values in one
+ * probe run: quadratic), retractions find their entries, and the count
+ * returns to the right value. */
+TEST(count_distinct_many_values_in_one_group) {
+    enum { N = 20000 };
+    static const sl_agg aggs[] = {{SL_AGG_COUNT_DISTINCT, "v", "nd", NULL}};
+    char **lines = slmem_alloc(2 * N * sizeof *lines);
+    size_t n = 0;
+    char buf[64];
+    for (int i = 0; i < N; i++) { /* values 0..N/2-1, each twice */
+        snprintf(buf, sizeof buf, "+I a %d x @%d", i % (N / 2), i + 1);
+        lines[n++] = slmem_strdup(buf);
+    }
+    for (int i = 0; i < N / 2; i++) { /* values 0..N/4-1 removed twice: N/4 left */
+        snprintf(buf, sizeof buf, "-D a %d x @%d", i % (N / 4), N + i + 1);
+        lines[n++] = slmem_strdup(buf);
+    }
+    oprun r;
+    run_group(&r, "k", aggs, 1, true, (const char *const *)lines, n, 1, NULL);
+    const char *out = slbuf_cstr(&r.out);
+    const char *last = out + strlen(out) - 1;
+    while (last > out && last[-1] != '\n') {
+        last--;
+    }
+    snprintf(buf, sizeof buf, "+U a %d @%d\n", N / 4, N + N / 2);
+    CHECK_STR(last, buf);
+    oprun_free(&r);
+    for (size_t i = 0; i < n; i++) {
+        slmem_free(lines[i]);
+    }
+    slmem_free(lines);
+}
