@@ -221,6 +221,10 @@ typedef struct sl_metrics {
     uint64_t rows_expired;  /* state entries removed by TTL */
     int64_t watermark;      /* the lowest watermark among the sinks (SL_TIME_MIN before any) */
     uint64_t backpressure_us; /* time producers spent blocked on full channels */
+    /* Checkpoints (docs/checkpoints.md): completed and failed (or expired)
+     * in this run, and the id of the newest complete one (0: none). */
+    uint64_t checkpoints_completed, checkpoints_failed;
+    int64_t checkpoint_id;
 } sl_metrics;
 /* A snapshot of the job's counters; safe from any thread while it runs. */
 void sl_job_metrics(const sl_job *job, sl_metrics *out);

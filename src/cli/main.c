@@ -261,6 +261,12 @@ static void status_line(const sl_metrics *m, double rate) {
     }
     fprintf(stderr, "\r\033[Kin %s (%s/s) | out %s | watermark %s | late %llu | dead %llu", in, rt,
             out, wm, (unsigned long long)m->rows_late, (unsigned long long)m->rows_dead);
+    if (m->checkpoint_id || m->checkpoints_failed) {
+        fprintf(stderr, " | checkpoint %lld", (long long)m->checkpoint_id);
+        if (m->checkpoints_failed) {
+            fprintf(stderr, " (%llu failed)", (unsigned long long)m->checkpoints_failed);
+        }
+    }
     fflush(stderr);
 }
 

@@ -570,6 +570,9 @@ static void sink_checkpoint_done(slop *op, int64_t id) {
         slmem_free(s->pending[k]);
     }
     pthread_mutex_unlock(&s->conf->mu);
+    if (k == 0) {
+        return;
+    }
     memmove(s->pending, s->pending + k, (s->n_pending - k) * sizeof *s->pending);
     memmove(s->pend_id, s->pend_id + k, (s->n_pending - k) * sizeof *s->pend_id);
     s->n_pending -= k;

@@ -208,7 +208,9 @@ static sl_err list_files(const char *base, const char *name, slbuf *meta) {
     closedir(d);
     if (!err) {
         put_u32(meta, n);
-        slbuf_put(meta, names.data, names.len);
+        if (names.len) {
+            slbuf_put(meta, names.data, names.len);
+        }
     }
     slbuf_free(&names);
 out:
@@ -638,7 +640,7 @@ static bool trigger(slrt *rt, int64_t id, int64_t now) {
     slbuf_free(&d);
     ck->last_trigger_us = now;
     if (err) {
-        ck->n_failed++;
+        __atomic_add_fetch(&ck->n_failed, 1, __ATOMIC_RELAXED);
         ck->last_end_us = now;
         sllog_warn("checkpoint %lld failed: %s", (long long)id, sl_errmsg());
         return false;
@@ -682,11 +684,11 @@ static void *coord_main(void *arg) {
             ck->pending = 0;
             ck->last_end_us = slclock_mono_us();
             if (failed || err) {
-                ck->n_failed++;
+                __atomic_add_fetch(&ck->n_failed, 1, __ATOMIC_RELAXED);
                 sllog_warn("checkpoint %lld failed: %s", (long long)id, why);
                 remove_chk(ck, id);
             } else {
-                ck->n_completed++;
+                __atomic_add_fetch(&ck->n_completed, 1, __ATOMIC_RELAXED);
                 __atomic_store_n(&ck->completed, id, __ATOMIC_RELEASE);
                 if (final) {
                     ck->final_done = true;
@@ -707,7 +709,7 @@ static void *coord_main(void *arg) {
             continue;
         }
         if (ck->pending && now - ck->pending_start_us > timeout) {
-            ck->n_failed++;
+            __atomic_add_fetch(&ck->n_failed, 1, __ATOMIC_RELAXED);
             sllog_warn("checkpoint %lld expired after %lld ms (execution.checkpointing.timeout) "
                        "and was aborted",
                        (long long)ck->pending, (long long)((now - ck->pending_start_us) / 1000));

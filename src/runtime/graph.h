@@ -105,6 +105,8 @@ typedef struct slrun_ctl {
     slopmetrics totals; /* aggregated: sources' rows_in, sinks' rows_out, ... (after the run) */
     int lock;           /* atomic spin lock guarding `live` */
     struct slrt *live;  /* borrowed: the running job's runtime, NULL when not running */
+    uint64_t ck_completed, ck_failed; /* checkpoints of the last run (after it) */
+    int64_t ck_id;                    /* newest complete checkpoint of the last run */
 } slrun_ctl;
 
 /* Run the graph to completion (all sources ended) or until ctl->stop is set.

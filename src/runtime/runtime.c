@@ -73,9 +73,16 @@ void slrt_metrics(const slrun_ctl *ctl, sl_metrics *out) {
     slopmetrics m;
     ctl_lock(ctl);
     if (ctl->live) {
+        const slck *ck = &ctl->live->ck;
         collect(ctl->live, &m);
+        out->checkpoints_completed = __atomic_load_n(&ck->n_completed, __ATOMIC_RELAXED);
+        out->checkpoints_failed = __atomic_load_n(&ck->n_failed, __ATOMIC_RELAXED);
+        out->checkpoint_id = __atomic_load_n(&ck->completed, __ATOMIC_RELAXED);
     } else {
         m = ctl->totals;
+        out->checkpoints_completed = ctl->ck_completed;
+        out->checkpoints_failed = ctl->ck_failed;
+        out->checkpoint_id = ctl->ck_id;
     }
     ctl_unlock(ctl);
     out->rows_in = m.rows_in;
@@ -482,6 +489,9 @@ sl_err slrt_run(slgraph *g, slrun_ctl *ctl) {
     collect(rt, &final);
     ctl_lock(ctl);
     ctl->totals = final;
+    ctl->ck_completed = rt->ck.n_completed;
+    ctl->ck_failed = rt->ck.n_failed;
+    ctl->ck_id = rt->ck.completed;
     ctl->live = NULL;
     ctl_unlock(ctl);
     err = rt->err;

@@ -124,6 +124,10 @@ for backend in memory rocksdb; do
         fi
         resumed=$(grep -c "resuming from checkpoint" "$dir/stderr")
         compare "$backend round $round ($kills kills so far, $resumed resumed from a checkpoint): output equals the failure-free run" "$tmp/ref" "$dir"
+        if grep -q "runtime error\|Sanitizer" "$dir/stderr"; then
+            bad "$backend round $round: sanitizer report"
+            grep -m5 "runtime error\|Sanitizer" "$dir/stderr"
+        fi
         if grep -q "unusable\|failed" "$dir/stderr"; then
             echo "  (stderr of round $round:)"
             grep "unusable\|failed" "$dir/stderr" | sort | uniq -c | head -5

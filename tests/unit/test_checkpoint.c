@@ -111,6 +111,7 @@ static sl_gen_status gen(uint64_t i0, sl_cols *c, void *user) {
 }
 
 static char dir[256], out[300];
+static sl_metrics last_metrics; /* of the last run */
 
 static sl_err run(genctx *a, genctx *b, const char *mode, bool other_job) {
     sl_job *job;
@@ -135,6 +136,7 @@ static sl_err run(genctx *a, genctx *b, const char *mode, bool other_job) {
     sl_stream_parallelism(u, 2);
     sl_stream_write_file(u, out, SL_FORMAT_CSV);
     sl_err err = sl_job_run(job);
+    sl_job_metrics(job, &last_metrics);
     sl_job_free(job);
     sl_schema_free(s);
     return err;
@@ -232,6 +234,9 @@ TEST(failed_checkpoints_do_not_fail_the_job) {
     CHECK(run(&a, &b, NULL, false) == SL_OK);
     check_output();
     CHECK(newest_complete(dir) > 6); /* later checkpoints, and the final one, completed */
+    CHECK(last_metrics.checkpoints_failed >= 3);
+    CHECK(last_metrics.checkpoints_completed >= 2);
+    CHECK_INT(last_metrics.checkpoint_id, newest_complete(dir));
     done();
 }
 
