@@ -131,29 +131,7 @@ static int64_t add_sat(int64_t a, int64_t b) {
 static void ser_row(slbuf *o, const slbatch *b, uint32_t i) {
     slbuf_reset(o);
     slbuf_put(o, &b->ts[i], 8);
-    for (int c = 0; c < b->schema->n; c++) {
-        const slcol *col = &b->cols[c];
-        if (col->nulls[i]) {
-            slbuf_putc(o, 0);
-            continue;
-        }
-        slbuf_putc(o, 1);
-        switch (col->type) {
-        case SL_STRING:
-            slbuf_put(o, &col->v.s[i].len, 4);
-            slbuf_put(o, col->v.s[i].ptr, col->v.s[i].len);
-            break;
-        case SL_BOOLEAN:
-            slbuf_putc(o, col->v.b[i] ? 1 : 0);
-            break;
-        case SL_DOUBLE:
-            slbuf_put(o, &col->v.f64[i], 8);
-            break;
-        default:
-            slbuf_put(o, &col->v.i64[i], 8);
-            break;
-        }
-    }
+    slrow_encode(o, b, i, 0, b->schema->n);
 }
 
 /* Append the stored row p to b (not full). */
@@ -161,40 +139,7 @@ static void deser_row(const char *p, slbatch *b) {
     uint32_t j = b->n;
     memcpy(&b->ts[j], p, 8);
     b->kind[j] = SL_INSERT;
-    p += 8;
-    for (int c = 0; c < b->schema->n; c++) {
-        if (*p++ == 0) {
-            slbatch_set_null(b, c, j);
-            continue;
-        }
-        switch (b->cols[c].type) {
-        case SL_STRING: {
-            uint32_t len;
-            memcpy(&len, p, 4);
-            slbatch_set_str(b, c, j, p + 4, len);
-            p += 4 + len;
-            break;
-        }
-        case SL_BOOLEAN:
-            slbatch_set_bool(b, c, j, *p != 0);
-            p += 1;
-            break;
-        case SL_DOUBLE: {
-            double d;
-            memcpy(&d, p, 8);
-            slbatch_set_f64(b, c, j, d);
-            p += 8;
-            break;
-        }
-        default: {
-            int64_t v;
-            memcpy(&v, p, 8);
-            slbatch_set_i64(b, c, j, v);
-            p += 8;
-            break;
-        }
-        }
-    }
+    slrow_decode(p + 8, b, j, 0, b->schema->n);
     b->n = j + 1;
 }
 

@@ -205,67 +205,12 @@ bool sljc_key_has_null(const jop *j, const void *key, uint32_t klen) {
 /* ---- stored rows ---- */
 
 static void ser_row(slbuf *o, const slbatch *b, uint32_t i) {
-    for (int c = 0; c < b->schema->n; c++) {
-        const slcol *col = &b->cols[c];
-        if (col->nulls[i]) {
-            slbuf_putc(o, 0);
-            continue;
-        }
-        slbuf_putc(o, 1);
-        switch (col->type) {
-        case SL_STRING:
-            slbuf_put(o, &col->v.s[i].len, 4);
-            slbuf_put(o, col->v.s[i].ptr, col->v.s[i].len);
-            break;
-        case SL_BOOLEAN:
-            slbuf_putc(o, col->v.b[i] ? 1 : 0);
-            break;
-        case SL_DOUBLE:
-            slbuf_put(o, &col->v.f64[i], 8);
-            break;
-        default:
-            slbuf_put(o, &col->v.i64[i], 8);
-            break;
-        }
-    }
+    slrow_encode(o, b, i, 0, b->schema->n);
 }
 
 /* Decode stored row bytes into columns first.. of row j of dst. */
 static void put_row(slbatch *dst, int first, uint32_t j, const sl_schema *s, const char *p) {
-    for (int c = 0; c < s->n; c++) {
-        int dc = first + c;
-        if (*p++ == 0) {
-            slbatch_set_null(dst, dc, j);
-            continue;
-        }
-        switch (sl_schema_type(s, c)) {
-        case SL_STRING: {
-            uint32_t len;
-            memcpy(&len, p, 4);
-            slbatch_set_str(dst, dc, j, p + 4, len);
-            p += 4 + len;
-            break;
-        }
-        case SL_BOOLEAN:
-            slbatch_set_bool(dst, dc, j, *p != 0);
-            p += 1;
-            break;
-        case SL_DOUBLE: {
-            double d;
-            memcpy(&d, p, 8);
-            slbatch_set_f64(dst, dc, j, d);
-            p += 8;
-            break;
-        }
-        default: {
-            int64_t v;
-            memcpy(&v, p, 8);
-            slbatch_set_i64(dst, dc, j, v);
-            p += 8;
-            break;
-        }
-        }
-    }
+    slrow_decode(p, dst, j, first, s->n);
 }
 
 void sljc_ser_entry(slbuf *o, int64_t ts, int32_t cnt, int32_t matched, const slbatch *b,

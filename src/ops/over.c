@@ -187,29 +187,7 @@ static void ser_row(slbuf *o, const slbatch *b, uint32_t i, int64_t t, uint64_t 
     slbuf_put(o, &b->ts[i], 8);
     slbuf_put(o, &t, 8);
     slbuf_put(o, &seq, 8);
-    for (int c = 0; c < b->schema->n; c++) {
-        const slcol *col = &b->cols[c];
-        if (col->nulls[i]) {
-            slbuf_putc(o, 0);
-            continue;
-        }
-        slbuf_putc(o, 1);
-        switch (col->type) {
-        case SL_STRING:
-            slbuf_put(o, &col->v.s[i].len, 4);
-            slbuf_put(o, col->v.s[i].ptr, col->v.s[i].len);
-            break;
-        case SL_BOOLEAN:
-            slbuf_putc(o, col->v.b[i] ? 1 : 0);
-            break;
-        case SL_DOUBLE:
-            slbuf_put(o, &col->v.f64[i], 8);
-            break;
-        default:
-            slbuf_put(o, &col->v.i64[i], 8);
-            break;
-        }
-    }
+    slrow_encode(o, b, i, 0, b->schema->n);
 }
 
 static int64_t row_order_time(const char *p) {
@@ -226,40 +204,7 @@ static void deser_row(const char *p, slbatch *b, int64_t *ev_ts, uint64_t *seq) 
     memcpy(&b->ts[j], p + 8, 8);
     memcpy(seq, p + 16, 8);
     b->kind[j] = SL_INSERT;
-    p += ROW_HDR;
-    for (int c = 0; c < b->schema->n; c++) {
-        if (*p++ == 0) {
-            slbatch_set_null(b, c, j);
-            continue;
-        }
-        switch (b->cols[c].type) {
-        case SL_STRING: {
-            uint32_t len;
-            memcpy(&len, p, 4);
-            slbatch_set_str(b, c, j, p + 4, len);
-            p += 4 + len;
-            break;
-        }
-        case SL_BOOLEAN:
-            slbatch_set_bool(b, c, j, *p != 0);
-            p += 1;
-            break;
-        case SL_DOUBLE: {
-            double d;
-            memcpy(&d, p, 8);
-            slbatch_set_f64(b, c, j, d);
-            p += 8;
-            break;
-        }
-        default: {
-            int64_t v;
-            memcpy(&v, p, 8);
-            slbatch_set_i64(b, c, j, v);
-            p += 8;
-            break;
-        }
-        }
-    }
+    slrow_decode(p + ROW_HDR, b, j, 0, b->schema->n);
     b->n = j + 1;
 }
 
