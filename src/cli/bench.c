@@ -12,8 +12,7 @@
  * configuration, every subtask's share, read into batches that are dropped)
  * and the hand-written reference program when there is one
  * (bench/nexmark/ref.c), and reports back through a pipe. A query the
- * planner refuses is reported with the planner's message (the join queries:
- * "needs joins (not built yet)").
+ * planner refuses is reported with the planner's message.
  *
  * Figures: events/s = events.num / wall time of the job; per core = events /
  * CPU time of the process (user + system, getrusage) during the job, so two
@@ -86,36 +85,35 @@ typedef enum latrule { LAT_ROW, LAT_WM, LAT_PROC } latrule;
 typedef struct qdef {
     const char *name;
     latrule lat;
-    const char *needs; /* a feature not built yet, or NULL */
     const char *what;
 } qdef;
 
 static const qdef queries[] = {
-    {"q0", LAT_ROW, NULL, "pass-through"},
-    {"q1", LAT_ROW, NULL, "currency conversion"},
-    {"q2", LAT_ROW, NULL, "selection"},
-    {"q3", LAT_ROW, "joins", "local item suggestion"},
-    {"q4", LAT_ROW, "joins", "average price per category"},
-    {"q5", LAT_WM, "joins", "hot items (Flink's join form)"},
-    {"q5r", LAT_WM, NULL, "hot items (window Top-N form)"},
-    {"q6", LAT_ROW, "joins", "average selling price by seller"},
-    {"q7", LAT_WM, "joins", "highest bid (Flink's join form)"},
-    {"q7r", LAT_WM, NULL, "highest bid (window Top-N form)"},
-    {"q8", LAT_WM, "joins", "monitor new users"},
-    {"q9", LAT_ROW, "joins", "winning bids"},
-    {"q10", LAT_ROW, NULL, "log to file system (sink discarded)"},
-    {"q11", LAT_WM, NULL, "user sessions"},
-    {"q12", LAT_PROC, NULL, "processing-time windows"},
-    {"q13", LAT_ROW, "joins", "bounded side input join"},
-    {"q14", LAT_ROW, NULL, "calculation"},
-    {"q15", LAT_ROW, NULL, "bidding statistics"},
-    {"q16", LAT_ROW, NULL, "channel statistics"},
-    {"q17", LAT_ROW, NULL, "auction statistics"},
-    {"q18", LAT_ROW, NULL, "find last bid"},
-    {"q19", LAT_ROW, NULL, "auction Top-10"},
-    {"q20", LAT_ROW, "joins", "expand bid with auction"},
-    {"q21", LAT_ROW, NULL, "add channel id"},
-    {"q22", LAT_ROW, NULL, "get URL directories"},
+    {"q0", LAT_ROW, "pass-through"},
+    {"q1", LAT_ROW, "currency conversion"},
+    {"q2", LAT_ROW, "selection"},
+    {"q3", LAT_ROW, "local item suggestion"},
+    {"q4", LAT_ROW, "average price per category"},
+    {"q5", LAT_WM, "hot items (Flink's join form)"},
+    {"q5r", LAT_WM, "hot items (window Top-N form)"},
+    {"q6", LAT_ROW, "average selling price by seller"},
+    {"q7", LAT_WM, "highest bid (Flink's join form)"},
+    {"q7r", LAT_WM, "highest bid (window Top-N form)"},
+    {"q8", LAT_WM, "monitor new users"},
+    {"q9", LAT_ROW, "winning bids"},
+    {"q10", LAT_ROW, "log to file system (sink discarded)"},
+    {"q11", LAT_WM, "user sessions"},
+    {"q12", LAT_PROC, "processing-time windows"},
+    {"q13", LAT_ROW, "bounded side input join"},
+    {"q14", LAT_ROW, "calculation"},
+    {"q15", LAT_ROW, "bidding statistics"},
+    {"q16", LAT_ROW, "channel statistics"},
+    {"q17", LAT_ROW, "auction statistics"},
+    {"q18", LAT_ROW, "find last bid"},
+    {"q19", LAT_ROW, "auction Top-10"},
+    {"q20", LAT_ROW, "expand bid with auction"},
+    {"q21", LAT_ROW, "add channel id"},
+    {"q22", LAT_ROW, "get URL directories"},
 };
 #define N_QUERIES ((int)SL_ARRAY_LEN(queries))
 
@@ -411,6 +409,29 @@ static double gen_alone(sl_job *job, int par) {
     return cpu_now() - c0;
 }
 
+/* q13's side input (its table's path): keys 0..9999, each with a value, as
+ * Flink's Nexmark writes it; made when missing. */
+#define SIDE_INPUT "/tmp/sluice-nexmark-side_input.txt"
+static void make_side_input(void) {
+    if (access(SIDE_INPUT, R_OK) == 0) {
+        return;
+    }
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%s.%d", SIDE_INPUT, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        return; /* the query then fails naming the file */
+    }
+    for (int k = 0; k < 10000; k++) {
+        fprintf(f, "%d,side-%d\n", k, k);
+    }
+    if (fclose(f) == 0) {
+        rename(tmp, SIDE_INPUT);
+    } else {
+        remove(tmp);
+    }
+}
+
 static void run_query(const opts *o, const qdef *q, qres *r) {
     memset(r, 0, sizeof *r);
     r->check = -1;
@@ -428,6 +449,9 @@ static void run_query(const opts *o, const qdef *q, qres *r) {
         snprintf(r->msg, sizeof r->msg, "cannot read %.300s", path);
         slbuf_free(&text);
         return;
+    }
+    if (strstr(slbuf_cstr(&text), SIDE_INPUT)) {
+        make_side_input();
     }
     char num[64];
     snprintf(num, sizeof num, "'events.num' = '%lld'", (long long)o->events);
@@ -668,7 +692,7 @@ static void write_json(const opts *o, const qres *res, FILE *f) {
         fprintf(f, ", \"status\": \"%s\"", status[r->status]);
         if (r->status != 0) {
             fprintf(f, ", \"reason\": ");
-            json_str(f, q->needs && r->status == 1 ? "needs joins (not built yet)" : r->msg);
+            json_str(f, r->status == 1 ? "refused by the planner" : r->msg);
             fprintf(f, ", \"planner\": ");
             json_str(f, r->msg);
             fputc('}', f);
@@ -715,9 +739,8 @@ static void print_report(const opts *o, const qres *res) {
         const qdef *q = &queries[i];
         if (r->status != 0) {
             const char *m = r->msg;
-            printf("%-5s skipped: %s\n", q->name,
-                   q->needs && r->status == 1 ? "needs joins (not built yet)" : m);
-            if (!(q->needs && r->status == 1)) {
+            printf("%-5s skipped: %s\n", q->name, r->status == 1 ? "refused by the planner" : m);
+            if (r->status != 1) {
                 continue;
             }
             printf("      (planner: %.150s)\n", strstr(m, ": ") ? strstr(m, ": ") + 2 : m);
@@ -765,7 +788,7 @@ static void print_report(const opts *o, const qres *res) {
                 }
             } else {
                 snprintf(ours, sizeof ours, "%s",
-                         queries[i].needs ? "needs joins (not built yet)" : "failed");
+                         res[i].status == 1 ? "refused by the planner" : "failed");
             }
         }
         printf("| %s | %s | %s | %s | %s |\n", published[k].label, published[k].flink,

@@ -191,6 +191,10 @@ int slexpr_column_index(const slexpr *e) {
     return e->kind == SLXN_COL ? e->col : -1;
 }
 
+bool slexpr_is_proctime(const slexpr *e) {
+    return e->kind == SLXN_CALL && e->fn && strcmp(e->fn->name, "PROCTIME") == 0;
+}
+
 sl_err slexpr_check_columns(const slexpr *e, const sl_schema *in) {
     if (e->kind == SLXN_COL) {
         if (e->col < 0 || e->col >= in->n) {

@@ -137,6 +137,8 @@ bool slexpr_is_const(const slexpr *e);
 sl_err slexpr_const(const slexpr *e, slvalue *out);
 /* The column index when e is a bare column reference, else -1. */
 int slexpr_column_index(const slexpr *e);
+/* True when e is a call of PROCTIME() (a processing-time attribute). */
+bool slexpr_is_proctime(const slexpr *e);
 /* Check that every column e reads exists in `in` with the type the tree
  * expects (SL_ERR_TYPE naming the column otherwise): a guard for operators
  * that receive trees from the planner. */

@@ -189,8 +189,12 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
     describe_calc(&d, in, where, proj, names, n);
     /* Which output columns are bare copies of input columns. */
     int *src = slarena_alloc(&p->arena, sizeof(int) * (size_t)(n ? n : 1));
+    int proc_col = -1; /* a PROCTIME() column is a processing-time attribute */
     for (int i = 0; i < n; i++) {
         src[i] = slexpr_column_index(proj[i]);
+        if (proc_col < 0 && slexpr_is_proctime(proj[i])) {
+            proc_col = i;
+        }
     }
     slcalc_arg *a;
     sl_stream *s = fuse_calc(p, in, where, proj, n, schema);
@@ -230,6 +234,9 @@ sl_err slplan_calc(slplan *p, const slrel *in, slexpr *where, slexpr **proj, con
                 r.proctime = i;
             }
         }
+    }
+    if (r.proctime < 0) {
+        r.proctime = proc_col;
     }
     *out = r;
     return SL_OK;
@@ -577,10 +584,22 @@ sl_err slplan_select(slplan *p, const slselect *sel, slrel *out) {
     if ((err = slplan_topn(p, sel, &topn, &r))) {
         return err;
     }
-    if (!topn && (err = plan_from(p, sel->from, &r))) {
+    slselect rest = *sel;
+    const slfrom *f = sel->from;
+    if (!topn && f->kind == SLFROM_JOIN && f->join == SLJOIN_CROSS && !f->on && sel->where) {
+        /* FROM a, b WHERE ...: the WHERE is the inner join's condition, as
+         * Flink's planner pushes it (the join needs its equality). */
+        slfrom j = *f;
+        j.join = SLJOIN_INNER;
+        j.on = sel->where;
+        if ((err = plan_from(p, &j, &r))) {
+            return err;
+        }
+        rest.where = NULL;
+        sel = &rest;
+    } else if (!topn && (err = plan_from(p, f, &r))) {
         return err;
     }
-    slselect rest = *sel;
     if (topn) {
         rest.where = NULL; /* the rank filter, applied by the ranking */
         sel = &rest;
