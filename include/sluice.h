@@ -212,6 +212,13 @@ sl_err sl_job_set_clock(sl_job *job, sl_clock_fn now, void *user);
 sl_err sl_job_run(sl_job *job);
 /* Ask a running job to stop; safe from any thread and from a signal handler. */
 void sl_job_stop(sl_job *job);
+/* Savepoints (docs/checkpoints.md; the job takes checkpoints): ask the
+ * running job for a savepoint, a checkpoint copied to state.savepoints.dir
+ * and kept until deleted. sl_job_stop_with_savepoint takes one, then stops
+ * the job (if the savepoint fails, the job stops all the same). Both return
+ * at once; async-signal-safe (atomic stores). Any thread. */
+void sl_job_savepoint(sl_job *job);
+void sl_job_stop_with_savepoint(sl_job *job);
 
 typedef struct sl_metrics {
     uint64_t rows_in;       /* rows read by sources */

@@ -29,9 +29,9 @@ static const char *usage_main =
     "                      (`sluice sql < script.sql` or `-f FILE` runs a script)\n"
     "  gen nexmark         write Nexmark benchmark events to stdout (JSON lines or CSV)\n"
     "  bench               run the Nexmark queries on generated events and print figures\n"
+    "  savepoint PID       ask a running `sluice run` (with checkpoints) for a savepoint\n"
     "  version             print the version\n"
     "\n"
-    "Not built yet: savepoints (`sluice savepoint`).\n"
     "Run `sluice <command> --help` for the options of a command.\n"
     "\n"
     "exit codes: 0 ok, 1 job failed while running, 2 bad command line, 3 SQL refused,\n"
@@ -211,13 +211,25 @@ static int plan_file(const cmdline *c, slsql *s, sl_job **job, slbuf *info) {
 static sl_job *volatile running_job;
 static volatile sig_atomic_t interrupted;
 
+/* SIGINT/SIGTERM: a job with checkpoints takes a savepoint, then stops (its
+ * file sinks publish everything up to it); a second signal, or a job without
+ * checkpoints, stops at once. SIGUSR1: a savepoint (`sluice savepoint PID`). */
 static void on_signal(int sig) {
-    SL_UNUSED(sig);
-    interrupted = 1;
     sl_job *j = running_job;
-    if (j) {
-        sl_job_stop(j);
+    if (sig == SIGUSR1) {
+        if (j) {
+            sl_job_savepoint(j);
+        }
+        return;
     }
+    if (j) {
+        if (interrupted) {
+            sl_job_stop(j);
+        } else {
+            sl_job_stop_with_savepoint(j);
+        }
+    }
+    interrupted = 1;
 }
 
 typedef struct runner {
@@ -303,6 +315,7 @@ static int cmd_run(int argc, char **argv) {
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
     runner r = {.job = job};
     pthread_t th;
     pthread_create(&th, NULL, run_thread, &r);
@@ -384,6 +397,34 @@ static int cmd_explain(int argc, char **argv) {
     return rc;
 }
 
+static const char *usage_savepoint =
+    "usage: sluice savepoint PID\n"
+    "\n"
+    "Asks the `sluice run` process PID (a job with checkpoints) for a savepoint: a\n"
+    "checkpoint copied to state.savepoints.dir (default: <checkpoint dir>/savepoints),\n"
+    "kept until deleted. That process prints where it wrote it. Start a job from it with\n"
+    "--set execution.savepoint.path=DIR (also with another parallelism).\n"
+    "Stopping a job with checkpoints by SIGINT or SIGTERM takes a savepoint first.\n";
+
+static int cmd_savepoint(int argc, char **argv) {
+    if (argc != 1 || strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
+        fputs(usage_savepoint, argc == 1 ? stdout : stderr);
+        return argc == 1 ? 0 : SLCLI_EXIT_USAGE;
+    }
+    char *end;
+    long pid = strtol(argv[0], &end, 10);
+    if (*end || pid <= 0) {
+        fprintf(stderr, "sluice: savepoint: expected a process id, got '%s'\n", argv[0]);
+        return SLCLI_EXIT_USAGE;
+    }
+    if (kill((pid_t)pid, SIGUSR1) != 0) {
+        fprintf(stderr, "sluice: savepoint: process %ld: %s\n", pid, strerror(errno));
+        return SLCLI_EXIT_USAGE;
+    }
+    printf("asked process %ld for a savepoint (it prints where it writes it)\n", pid);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     /* glibc gives the top of a heap back to the kernel once 128 KiB of it are
      * free, so a batch freed and the next one allocated fault in fresh zeroed
@@ -404,6 +445,9 @@ int main(int argc, char **argv) {
     }
     if (strcmp(cmd, "sql") == 0) {
         return slcli_shell(argc - 2, argv + 2);
+    }
+    if (strcmp(cmd, "savepoint") == 0) {
+        return cmd_savepoint(argc - 2, argv + 2);
     }
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("sluice %s\n", SL_VERSION);

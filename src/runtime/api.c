@@ -36,6 +36,8 @@ void sl_job_free(sl_job *j) {
     slmem_free(j->g.conf.dead_letter_path);
     slmem_free(j->g.conf.rocksdb_localdir);
     slmem_free(j->g.conf.ckpt_dir);
+    slmem_free(j->g.conf.savepoint_dir);
+    slmem_free(j->g.conf.savepoint_path);
     slgraph_free(&j->g);
     slmem_free(j);
 }
@@ -329,6 +331,14 @@ sl_err sl_job_set(sl_job *j, const char *key, const char *value) {
             return err;
         }
         c->ckpt_retained = (int)v;
+    } else if (key_is(key, "state.savepoints.dir", NULL)) {
+        slmem_free(c->savepoint_dir);
+        const char *d = strncmp(value, "file://", 7) == 0 ? value + 7 : value;
+        c->savepoint_dir = *d ? slmem_strdup(d) : NULL;
+    } else if (key_is(key, "execution.savepoint.path", NULL)) {
+        slmem_free(c->savepoint_path);
+        const char *d = strncmp(value, "file://", 7) == 0 ? value + 7 : value;
+        c->savepoint_path = *d ? slmem_strdup(d) : NULL;
     } else if (key_is(key, "state.checkpoints.dir", "execution.checkpointing.dir")) {
         slmem_free(c->ckpt_dir);
         const char *d = value;
@@ -346,7 +356,7 @@ sl_err sl_job_set(sl_job *j, const char *key, const char *value) {
                          "state.backend.memory.max-bytes, execution.checkpointing.interval, "
                          "execution.checkpointing.timeout, execution.checkpointing.min-pause, "
                          "execution.checkpointing.mode, state.checkpoints.num-retained, "
-                         "state.checkpoints.dir)",
+                         "state.checkpoints.dir, state.savepoints.dir, execution.savepoint.path)",
                          key);
     }
     return SL_OK;
@@ -372,6 +382,15 @@ sl_err sl_job_run(sl_job *j) {
 
 void sl_job_stop(sl_job *j) {
     __atomic_store_n(&j->ctl.stop, 1, __ATOMIC_RELEASE);
+}
+
+void sl_job_savepoint(sl_job *j) {
+    __atomic_add_fetch(&j->ctl.savepoint_req, 1, __ATOMIC_ACQ_REL);
+}
+
+void sl_job_stop_with_savepoint(sl_job *j) {
+    __atomic_store_n(&j->ctl.stop_after_savepoint, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&j->ctl.savepoint_req, 1, __ATOMIC_ACQ_REL);
 }
 
 void sl_job_metrics(const sl_job *j, sl_metrics *out) {

@@ -321,12 +321,25 @@ static void restore_free(slrt *rt, slck_restore *r) {
 /* Read and verify chk-id: metadata checksum, fingerprint, every file. On
  * success *out holds what the instances restore. SL_ERR_ARG: another job's
  * checkpoint (not to be skipped); other errors: this checkpoint is unusable. */
+static sl_err load_dir(slrt *rt, const char *dir, int64_t *id, slck_restore **out);
+
 static sl_err load_checkpoint(slrt *rt, int64_t id, slck_restore **out) {
+    slbuf base = {0};
+    chk_dir(&rt->ck, id, &base);
+    int64_t got = id;
+    sl_err err = load_dir(rt, slbuf_cstr(&base), &got, out);
+    slbuf_free(&base);
+    return err;
+}
+
+/* Load the checkpoint (or savepoint) in directory `dir`. *id: the id it must
+ * have (0: any; set to the id found). */
+static sl_err load_dir(slrt *rt, const char *dir, int64_t *id, slck_restore **out) {
     slck *ck = &rt->ck;
     const slgraph *g = rt->g;
     *out = NULL;
     slbuf base = {0}, path = {0}, f = {0};
-    chk_dir(ck, id, &base);
+    slbuf_puts(&base, dir);
     slbuf_printf(&path, "%s/_metadata", slbuf_cstr(&base));
     slck_restore *r = NULL;
     sl_err err = slsnap_read_file(slbuf_cstr(&path), &f);
@@ -358,13 +371,17 @@ static sl_err load_checkpoint(slrt *rt, int64_t id, slck_restore **out) {
     uint32_t n_kg = rd_u32(&x), n_nodes = rd_u32(&x);
     if (fp != ck->fingerprint || (int)n_nodes != g->n_nodes || (int)n_kg != rt->n_kg) {
         err = slerr_set(SL_ERR_ARG,
-                        "checkpoint %lld in '%s' was taken by a different job (its operators, "
+                        "the checkpoint in '%s' was taken by a different job (its operators, "
                         "their keys, the number of key groups or the state backend differ); "
-                        "remove the directory or use another state.checkpoints.dir",
-                        (long long)id, ck->dir);
+                        "use another state.checkpoints.dir (or remove this one) or a savepoint "
+                        "of this job",
+                        dir);
         goto out;
     }
-    if (got_id != id) {
+    if (*id == 0) {
+        *id = got_id;
+    }
+    if (got_id != *id) {
         err = slerr_set(SL_ERR_PARSE, "'%s': holds checkpoint %lld", slbuf_cstr(&path),
                         (long long)got_id);
         goto out;
@@ -518,6 +535,11 @@ sl_err slck_init(slrt *rt) {
     slck *ck = &rt->ck;
     slconf *conf = &rt->g->conf;
     if (conf->ckpt_interval_us <= 0 && !conf->ckpt_dir) {
+        if (conf->savepoint_path) {
+            return slerr_set(SL_ERR_ARG,
+                             "execution.savepoint.path needs state.checkpoints.dir: the job "
+                             "resumed from a savepoint takes checkpoints");
+        }
         return SL_OK;
     }
     if (!conf->ckpt_dir) {
@@ -562,6 +584,31 @@ sl_err slck_init(slrt *rt) {
         }
         ck->restored_id = l.ids[i];
     }
+    if (!err && conf->savepoint_path) {
+        if (ck->restored_id) {
+            fprintf(stderr,
+                    "sluice: execution.savepoint.path ignored: the checkpoints in '%s' are newer "
+                    "(this run resumes after a failure)\n",
+                    ck->dir);
+        } else {
+            int64_t sid = 0;
+            err = load_dir(rt, conf->savepoint_path, &sid, &ck->restore);
+            if (err) {
+                err = slerr_prefix(SL_ERR_ARG,
+                                   "savepoint '%s' (execution.savepoint.path)",
+                                   conf->savepoint_path);
+            } else {
+                ck->restored_id = sid;
+                ck->next_id = SL_MAX(ck->next_id, sid + 1);
+                fprintf(stderr, "sluice: starting from savepoint '%s' (checkpoint %lld)\n",
+                        conf->savepoint_path, (long long)sid);
+                __atomic_store_n(&ck->completed, ck->restored_id, __ATOMIC_RELEASE);
+                slmem_free(l.ids);
+                slmem_free(l.complete);
+                goto subs;
+            }
+        }
+    }
     if (!err) {
         /* Newer directories are incomplete or unusable: remove them so their
          * ids are never mistaken for this run's. */
@@ -582,6 +629,7 @@ sl_err slck_init(slrt *rt) {
     if (err) {
         return err;
     }
+subs:
     ck->subs = slmem_calloc((size_t)rt->g->n_nodes, sizeof *ck->subs);
     for (int n = 0; n < rt->g->n_nodes; n++) {
         ck->subs[n] = slmem_calloc((size_t)rt->par[n], sizeof **ck->subs);
@@ -623,6 +671,90 @@ void slck_free(slrt *rt) {
     pthread_mutex_destroy(&ck->mu);
 }
 
+/* ---- savepoints ---- */
+
+/* Copy file src to dst (a hard link when possible: checkpoint files are
+ * never changed in place). */
+static sl_err copy_file(const char *src, const char *dst) {
+    if (link(src, dst) == 0) {
+        return SL_OK;
+    }
+    slbuf data = {0};
+    sl_err err = slsnap_read_file(src, &data);
+    if (!err) {
+        err = slsnap_write_file(dst, data.data ? data.data : "", data.len);
+    }
+    slbuf_free(&data);
+    return err;
+}
+
+/* Copy directory src (files and one level of directories) to dst. */
+static sl_err copy_tree(const char *src, const char *dst, int depth) {
+    sl_err err = slsnap_mkdirs(dst);
+    DIR *d = err ? NULL : opendir(src);
+    if (!err && !d) {
+        err = slerr_set(SL_ERR_IO, "'%s': %s", src, strerror(errno));
+    }
+    struct dirent *de;
+    while (d && !err && (de = readdir(d))) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) {
+            continue;
+        }
+        slbuf a = {0}, b = {0};
+        slbuf_printf(&a, "%s/%s", src, de->d_name);
+        slbuf_printf(&b, "%s/%s", dst, de->d_name);
+        struct stat st;
+        if (stat(slbuf_cstr(&a), &st) == 0 && S_ISDIR(st.st_mode) && depth < 2) {
+            err = copy_tree(slbuf_cstr(&a), slbuf_cstr(&b), depth + 1);
+        } else {
+            err = copy_file(slbuf_cstr(&a), slbuf_cstr(&b));
+        }
+        slbuf_free(&a);
+        slbuf_free(&b);
+    }
+    if (d) {
+        closedir(d);
+    }
+    return err;
+}
+
+/* Copy the complete checkpoint id to <savepoints dir>/savepoint-<id>
+ * (through a .tmp name renamed at the end: a savepoint directory is complete
+ * or absent). Coordinator thread. */
+static sl_err write_savepoint(slrt *rt, int64_t id, slbuf *where) {
+    const slconf *conf = &rt->g->conf;
+    slbuf spdir = {0}, src = {0}, tmp = {0};
+    if (conf->savepoint_dir) {
+        slbuf_puts(&spdir, conf->savepoint_dir);
+    } else {
+        slbuf_printf(&spdir, "%s/savepoints", rt->ck.dir);
+    }
+    chk_dir(&rt->ck, id, &src);
+    slbuf_reset(where);
+    slbuf_printf(where, "%s/savepoint-%lld", slbuf_cstr(&spdir), (long long)id);
+    slbuf_printf(&tmp, "%s.tmp", slbuf_cstr(where));
+    slsnap_remove_tree(slbuf_cstr(&tmp));
+    sl_err err = slsnap_mkdirs(slbuf_cstr(&spdir));
+    if (!err) {
+        err = copy_tree(slbuf_cstr(&src), slbuf_cstr(&tmp), 0);
+    }
+    if (!err) {
+        slsnap_remove_tree(slbuf_cstr(where));
+        if (rename(slbuf_cstr(&tmp), slbuf_cstr(where)) != 0) {
+            err = slerr_set(SL_ERR_IO, "cannot rename '%s': %s", slbuf_cstr(&tmp),
+                            strerror(errno));
+        }
+        slsnap_sync_dir(slbuf_cstr(&spdir));
+    }
+    if (err) {
+        slsnap_remove_tree(slbuf_cstr(&tmp));
+    }
+    slbuf_free(&spdir);
+    slbuf_free(&src);
+    slbuf_free(&tmp);
+    return err;
+}
+
 /* ---- the coordinator ---- */
 
 static void wake_tasks(slrt *rt) {
@@ -661,6 +793,8 @@ static void *coord_main(void *arg) {
     int64_t interval = conf->ckpt_interval_us > 0 ? conf->ckpt_interval_us : DEFAULT_INTERVAL_US;
     int64_t timeout = conf->ckpt_timeout_us > 0 ? conf->ckpt_timeout_us : DEFAULT_TIMEOUT_US;
     int final_tries = 0;
+    int sp_seen = 0;          /* savepoint requests handled */
+    int64_t sp_pending = 0;   /* the pending checkpoint is a savepoint */
     pthread_mutex_lock(&ck->mu);
     ck->last_trigger_us = ck->last_end_us = slclock_mono_us();
     while (!ck->stop) {
@@ -678,6 +812,25 @@ static void *coord_main(void *arg) {
                 err = write_metadata(rt, id, final);
                 if (err) {
                     snprintf(why, sizeof why, "%s", sl_errmsg());
+                }
+            }
+            bool savepoint = id == sp_pending;
+            if (savepoint && !failed && !err) {
+                slbuf where = {0};
+                slerr_clear();
+                if (write_savepoint(rt, id, &where)) {
+                    sllog_warn("savepoint %lld failed: %s", (long long)id, sl_errmsg());
+                } else {
+                    fprintf(stderr, "sluice: savepoint written to '%s'\n", slbuf_cstr(&where));
+                }
+                slbuf_free(&where);
+            } else if (savepoint) {
+                sllog_warn("savepoint %lld failed: %s", (long long)id, why);
+            }
+            if (savepoint) {
+                sp_pending = 0;
+                if (__atomic_load_n(&rt->ctl->stop_after_savepoint, __ATOMIC_ACQUIRE)) {
+                    __atomic_store_n(&rt->ctl->stop, 1, __ATOMIC_RELEASE);
                 }
             }
             pthread_mutex_lock(&ck->mu);
@@ -721,6 +874,13 @@ static void *coord_main(void *arg) {
                 }
             }
             remove_chk(ck, ck->pending);
+            if (ck->pending == sp_pending) {
+                sp_pending = 0;
+                sllog_warn("the savepoint was not taken");
+                if (__atomic_load_n(&rt->ctl->stop_after_savepoint, __ATOMIC_ACQUIRE)) {
+                    __atomic_store_n(&rt->ctl->stop, 1, __ATOMIC_RELEASE);
+                }
+            }
             ck->pending = 0;
             ck->last_end_us = now;
         }
@@ -738,6 +898,15 @@ static void *coord_main(void *arg) {
                 pthread_cond_broadcast(&ck->fin);
             }
             wake_tasks(rt);
+        } else if (!ck->pending && !ck->final_id &&
+                   __atomic_load_n(&rt->ctl->savepoint_req, __ATOMIC_ACQUIRE) > sp_seen) {
+            sp_seen = __atomic_load_n(&rt->ctl->savepoint_req, __ATOMIC_ACQUIRE);
+            int64_t id = ck->next_id++;
+            if (trigger(rt, id, now)) {
+                sp_pending = id;
+            } else if (__atomic_load_n(&rt->ctl->stop_after_savepoint, __ATOMIC_ACQUIRE)) {
+                __atomic_store_n(&rt->ctl->stop, 1, __ATOMIC_RELEASE);
+            }
         } else if (!ck->pending && !ck->final_id && now - ck->last_trigger_us >= interval &&
                    now - ck->last_end_us >= conf->ckpt_min_pause_us) {
             trigger(rt, ck->next_id++, now);

@@ -69,6 +69,8 @@ typedef struct slconf {
     bool ckpt_at_least_once;   /* execution.checkpointing.mode = AT_LEAST_ONCE: no alignment */
     int ckpt_retained;         /* complete checkpoints kept (default 1) */
     char *ckpt_dir;            /* owned: state.checkpoints.dir; NULL: none */
+    char *savepoint_dir;       /* owned: state.savepoints.dir; NULL: <ckpt_dir>/savepoints */
+    char *savepoint_path;      /* owned: execution.savepoint.path: restore from it; NULL: none */
 } slconf;
 
 typedef struct slgraph {
@@ -107,6 +109,8 @@ typedef struct slrun_ctl {
     struct slrt *live;  /* borrowed: the running job's runtime, NULL when not running */
     uint64_t ck_completed, ck_failed; /* checkpoints of the last run (after it) */
     int64_t ck_id;                    /* newest complete checkpoint of the last run */
+    int savepoint_req;        /* atomic: savepoints asked for (sl_job_savepoint) */
+    int stop_after_savepoint; /* atomic: stop once the next savepoint is done */
 } slrun_ctl;
 
 /* Run the graph to completion (all sources ended) or until ctl->stop is set.

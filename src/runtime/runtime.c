@@ -419,6 +419,9 @@ static void wait_tasks(slrt *rt) {
             ts.tv_nsec -= 1000000000;
         }
         pthread_cond_timedwait(&rt->done, &rt->mu, &ts);
+        if (!rt->ck.started && __atomic_load_n(&rt->ctl->stop_after_savepoint, __ATOMIC_ACQUIRE)) {
+            __atomic_store_n(&rt->ctl->stop, 1, __ATOMIC_RELEASE); /* no checkpoints: just stop */
+        }
         if (rt->running > 0 && __atomic_load_n(&rt->ctl->stop, __ATOMIC_ACQUIRE)) {
             pthread_mutex_unlock(&rt->mu);
             slrt_cancel(rt); /* releases sources blocked on full channels */

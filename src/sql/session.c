@@ -82,6 +82,8 @@ static optclass classify(const char *key) {
                                    "execution.checkpointing.mode",
                                    "state.checkpoints.num-retained",
                                    "state.checkpoints.dir",
+                                   "state.savepoints.dir",
+                                   "execution.savepoint.path",
                                    "state.backend",
                                    "state.backend.type",
                                    "state.backend.rocksdb.localdir",
