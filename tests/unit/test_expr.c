@@ -1052,6 +1052,9 @@ TEST(formats_and_conversions) {
     CHECK_STR(k("(DATE_FORMAT ts'2024-07-04 00:00:00' 'yyyyMMdd''T''HHmmssSSSSSSX')"),
               "20240704T000000000000Z");
     CHECK_STR(k("(DATE_FORMAT '2024-07-04 10:00:00' 'dd.MM.yyyy')"), "04.07.2024");
+    /* zero padding to the pattern's width, and numbers wider than it */
+    CHECK_STR(k("(DATE_FORMAT ts'0099-03-04 05:06:07' 'yyyyy-MMM-ddd HHH:mm:s y')"),
+              "00099-Mar-004 005:06:7 99");
     CHECK_STR(k("(DATE_FORMAT 'garbage' 'dd.MM.yyyy')"), "NULL");
     CHECK_STR(k("(TO_TIMESTAMP '2024-03-01 10:20:30')"), "2024-03-01 10:20:30");
     CHECK_STR(k("(TO_TIMESTAMP '2024-03-01 10:20:30.25')"), "2024-03-01 10:20:30.250");

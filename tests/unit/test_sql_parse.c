@@ -771,6 +771,22 @@ TEST(function_calls) {
     ERR("SELECT SUBSTRING(s FROM 1 TO 2)",
         "job.sql:1:27: expected FOR or ')' in SUBSTRING(s FROM a FOR b), found 'TO'");
     ERR("SELECT COUNT(DISTINCT)", "job.sql:1:22: expected an expression, found ')'");
+    /* FILTER (WHERE c): the argument becomes CASE WHEN c THEN x END (COUNT(*): 1);
+     * FILTER without '(' is an alias */
+    OK("SELECT COUNT(*) FILTER (WHERE a > 1), COUNT(DISTINCT b) filter (where c), "
+       "SUM(x) FILTER (WHERE y IS NULL), COUNT(*) filter",
+       "(select (items (COUNT (case (when (> a 1) 1))) (COUNT distinct (case (when c b))) "
+       "(SUM (case (when (IS NULL y) x))) (as (COUNT *) filter)))");
+    ERR("SELECT COUNT(*) FILTER (a > 1)",
+        "job.sql:1:25: expected WHERE after FILTER (, found 'a'");
+    ERR("SELECT COUNT(*) FILTER (WHERE a > 1",
+        "job.sql:1:36: expected ')' to close FILTER (WHERE ..., found end of input");
+    ERR("SELECT LAST_VALUE(a) FILTER (WHERE b)",
+        "job.sql:1:22: FILTER (WHERE ...) is supported on COUNT, SUM, MIN, MAX, AVG and STDDEV "
+        "of one argument, not on LAST_VALUE");
+    ERR("SELECT SUM(a, b) FILTER (WHERE b)",
+        "job.sql:1:18: FILTER (WHERE ...) is supported on COUNT, SUM, MIN, MAX, AVG and STDDEV "
+        "of one argument, not on SUM");
 }
 
 TEST(case_and_cast) {
