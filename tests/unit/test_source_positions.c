@@ -37,7 +37,7 @@ static void harness_init(harness *h, int subtask, int par) {
 typedef slsource *(*factory)(void *conf, int subtask, int par);
 
 /* Read from s (opened) until END or `max_batches` batches; rows as JSON lines
- * into out. Returns the batches read. */
+ * into out. Returns the batches read (the call that said END included). */
 static int read_some(slsource *s, const sl_schema *schema, int max_batches, slbuf *out) {
     slbatch *b = slbatch_new(schema, 3);
     int n = 0;
@@ -50,7 +50,6 @@ static int read_some(slsource *s, const sl_schema *schema, int max_batches, slbu
         }
         n++;
         if (st == SLSRC_END || st == SLSRC_ERROR) {
-            n = max_batches + 1;
             break;
         }
     }
