@@ -163,6 +163,10 @@ for pair in "1 2" "2 1"; do
         { bad "rescale $1 -> $2: exit code"; tail -5 "$dir/stderr"; }
     grep -q "resuming from checkpoint" "$dir/stderr" || [ $killed = 0 ] || bad "rescale $1 -> $2: did not resume"
     compare "restore with another parallelism: $1 -> $2, output equals the failure-free run" "$tmp/ref" "$dir"
+    if grep -q "runtime error\|Sanitizer" "$dir/stderr"; then
+        bad "rescale $1 -> $2: sanitizer report"
+        grep -m5 "runtime error\|Sanitizer" "$dir/stderr"
+    fi
 done
 
 echo "$pass passed, $fail failed"

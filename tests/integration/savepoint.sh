@@ -89,5 +89,10 @@ fi
 [ $? = 2 ] && grep -q "No such process" "$tmp/err4" && ok "sluice savepoint of no process: exit 2" ||
     bad "sluice savepoint of no process"
 
+if grep -q "Sanitizer\|runtime error" "$tmp"/err*; then
+    bad "sanitizer report"
+    grep -h -m5 "Sanitizer\|runtime error" "$tmp"/err*
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -66,7 +66,8 @@ static void check_cuts(factory f, void *conf, const sl_schema *schema, int subta
     slsource *s = f(conf, subtask, par);
     CHECK(s->vt->snapshot && s->vt->restore);
     CHECK(s->vt->open(s, &h.ctx) == SL_OK);
-    int total = read_some(s, schema, 1000000, &full);
+    int total = read_some(s, schema, 100000, &full);
+    CHECK(total < 1000);
     s->vt->free(s);
     slbatch_free(h.ctx.dead);
     for (int k = 0; k <= total; k++) {
