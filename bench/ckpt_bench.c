@@ -248,6 +248,11 @@ int main(int argc, char **argv) {
             return 2;
         }
     }
+    struct stat st;
+    if (stat(dir, &st) != 0 && mkdir(dir, 0755) != 0) {
+        fprintf(stderr, "ckpt_bench: cannot create the directory '%s'\n", dir);
+        return 1;
+    }
     part1(keys, n_keys, dir);
     part2(rows, keys_job, dir);
     slrocks_env_free(env);
