@@ -28,10 +28,10 @@
  * checkpoint cannot be taken (eight tries, one interval apart), the job fails: what was written
  * since the last complete checkpoint stays unpublished and a rerun resumes.
  *
- * Metadata file, format version 1 (host byte order, like the state files):
- *   "SLCK" [u32 version = 1][u64 job fingerprint][i64 checkpoint id]
+ * Metadata file, format version 2 (host byte order, like the state files):
+ *   "SLCK" [u32 version = 2][u64 job fingerprint][i64 checkpoint id]
  *   [u8 final][u8 state backend][u32 n_key_groups][u32 n_nodes]
- *   per node: [u32 parallelism] then per subtask:
+ *   per node: [u64 uid][u32 name length][name][u32 parallelism] then per subtask:
  *     [u32 blob length][blob: opstate or source position]
  *     [u32 state name length][state name, relative to chk-n/ (0: no state)]
  *     [u32 n_files] per file: [u32 length][path relative to chk-n/][u64 size][u64 checksum]
@@ -41,6 +41,15 @@
  * output column types, edges with partitioning and key columns, the number
  * of key groups and the state backend. Parallelism is not part of it: a
  * restore may rescale (keyed state by key group, opstate blobs to the hooks).
+ *
+ * Operator identifiers. A node's uid hashes what its state depends on: its
+ * name (for SQL, the operator and its arguments: keys, aggregates, window),
+ * kind, keyed flag, number of inputs and main output column types, plus its rank
+ * among nodes with the same hash. When the fingerprint differs (the query
+ * changed), state goes to the node of the same uid, as Flink matches
+ * operator uids: operators that did not change keep their state, new ones
+ * start empty; a checkpoint holding state of an operator the job no longer
+ * has is refused (SL_ERR_ARG naming it), rather than dropped or misread.
  *
  * Recovery (slck_init): the chk-n directories with a _metadata are tried
  * newest first; one whose metadata or files do not verify (bad checksum,
@@ -61,7 +70,7 @@
 
 #include "runtime/rt_int.h"
 
-#define META_VERSION 1u
+#define META_VERSION 2u
 #define POLL_US 5000
 #define FINAL_TRIES 8
 #define DEFAULT_TIMEOUT_US (600 * SL_SECOND)
@@ -252,6 +261,32 @@ static uint64_t fingerprint(const slgraph *g, int n_kg) {
     return mix(h, tail, sizeof tail);
 }
 
+static uint64_t uid_base(const slnode *n) {
+    uint64_t h = mix(0x0d1d, n->name, strlen(n->name));
+    int k[3] = {(int)n->kind, n->keyed, n->n_inputs};
+    h = mix(h, k, sizeof k);
+    /* The main output's column types (side outputs, such as late rows with
+     * the input's columns, may change with a projection upstream). */
+    const sl_schema *sc = n->out[0];
+    int cols = sc ? sc->n : -1;
+    h = mix(h, &cols, sizeof cols);
+    for (int c = 0; sc && c < sc->n; c++) {
+        int ty = (int)sc->fields[c].type;
+        h = mix(h, &ty, sizeof ty);
+    }
+    return h;
+}
+
+/* The uid of node i (see the file comment). */
+static uint64_t node_uid(const slgraph *g, int i) {
+    uint64_t base = uid_base(g->nodes[i]);
+    int rank = 0;
+    for (int j = 0; j < i; j++) {
+        rank += uid_base(g->nodes[j]) == base;
+    }
+    return mix(base, &rank, sizeof rank);
+}
+
 /* ---- metadata ---- */
 
 static sl_err write_metadata(slrt *rt, int64_t id, bool final) {
@@ -269,6 +304,8 @@ static sl_err write_metadata(slrt *rt, int64_t id, bool final) {
     put_u32(&meta, (uint32_t)g->n_nodes);
     sl_err err = SL_OK;
     for (int n = 0; n < g->n_nodes && !err; n++) {
+        put_u64(&meta, node_uid(g, n));
+        put_str(&meta, g->nodes[n]->name, strlen(g->nodes[n]->name));
         put_u32(&meta, (uint32_t)rt->par[n]);
         for (int s = 0; s < rt->par[n] && !err; s++) {
             slck_sub *x = &ck->subs[n][s];
@@ -342,6 +379,8 @@ static sl_err load_dir(slrt *rt, const char *dir, int64_t *id, slck_restore **ou
     slbuf_puts(&base, dir);
     slbuf_printf(&path, "%s/_metadata", slbuf_cstr(&base));
     slck_restore *r = NULL;
+    slck_restore *old = NULL; /* the checkpoint's nodes, before matching */
+    int n_old = 0;
     sl_err err = slsnap_read_file(slbuf_cstr(&path), &f);
     if (err) {
         goto out;
@@ -369,12 +408,15 @@ static sl_err load_dir(slrt *rt, const char *dir, int64_t *id, slck_restore **ou
     char flags[2];
     rd_take(&x, flags, 2);
     uint32_t n_kg = rd_u32(&x), n_nodes = rd_u32(&x);
-    if (fp != ck->fingerprint || (int)n_nodes != g->n_nodes || (int)n_kg != rt->n_kg) {
+    if (x.bad || n_nodes > 1u << 20) {
+        err = slerr_set(SL_ERR_PARSE, "'%s': truncated or corrupt", slbuf_cstr(&path));
+        goto out;
+    }
+    if ((int)n_kg != rt->n_kg || flags[1] != (char)g->conf.state_backend) {
         err = slerr_set(SL_ERR_ARG,
-                        "the checkpoint in '%s' was taken by a different job (its operators, "
-                        "their keys, the number of key groups or the state backend differ); "
-                        "use another state.checkpoints.dir (or remove this one) or a savepoint "
-                        "of this job",
+                        "the checkpoint in '%s' was taken by a different job (its number of key "
+                        "groups or its state backend differ); use another state.checkpoints.dir "
+                        "(or remove this one) or a savepoint of this job",
                         dir);
         goto out;
     }
@@ -386,29 +428,44 @@ static sl_err load_dir(slrt *rt, const char *dir, int64_t *id, slck_restore **ou
                         (long long)got_id);
         goto out;
     }
-    r = slmem_calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *r);
-    for (int n = 0; n < g->n_nodes && !x.bad && !err; n++) {
+    /* Every node of the checkpoint, then matched to this job's nodes. */
+    old = slmem_calloc(n_nodes ? n_nodes : 1, sizeof *old);
+    uint64_t *uids = slmem_calloc(n_nodes ? n_nodes : 1, sizeof *uids);
+    char **names = slmem_calloc(n_nodes ? n_nodes : 1, sizeof *names);
+    bool *stateful = slmem_calloc(n_nodes ? n_nodes : 1, sizeof *stateful);
+    n_old = (int)n_nodes;
+    for (uint32_t n = 0; n < n_nodes && !x.bad && !err; n++) {
+        uids[n] = rd_u64(&x);
+        uint32_t nl = rd_u32(&x);
+        const char *nm = rd_bytes(&x, nl);
+        names[n] = slmem_alloc(nl + 1);
+        if (nm && nl) {
+            memcpy(names[n], nm, nl);
+        }
+        names[n][nm ? nl : 0] = 0;
         uint32_t par = rd_u32(&x);
         if (x.bad || par == 0 || par > 65536) {
             x.bad = true;
             break;
         }
-        r[n].n = (int)par;
-        r[n].blobs = slmem_calloc(par, sizeof *r[n].blobs);
-        r[n].state_paths = slmem_calloc(par, sizeof *r[n].state_paths);
-        for (uint32_t s = 0; s < par && !x.bad && !err; s++) {
+        old[n].n = (int)par;
+        old[n].blobs = slmem_calloc(par, sizeof *old[n].blobs);
+        old[n].state_paths = slmem_calloc(par, sizeof *old[n].state_paths);
+        for (uint32_t sb = 0; sb < par && !x.bad && !err; sb++) {
             uint32_t bl = rd_u32(&x);
             const char *b = rd_bytes(&x, bl);
             if (b && bl) {
-                slbuf_put(&r[n].blobs[s], b, bl);
+                slbuf_put(&old[n].blobs[sb], b, bl);
+                stateful[n] = true;
             }
             uint32_t sl = rd_u32(&x);
             const char *sn = rd_bytes(&x, sl);
             if (sn && sl) {
                 slbuf sp = {0};
                 slbuf_printf(&sp, "%s/%.*s", slbuf_cstr(&base), (int)sl, sn);
-                r[n].state_paths[s] = slmem_strdup(slbuf_cstr(&sp));
+                old[n].state_paths[sb] = slmem_strdup(slbuf_cstr(&sp));
                 slbuf_free(&sp);
+                stateful[n] = true;
             }
             uint32_t nf = rd_u32(&x);
             for (uint32_t k = 0; k < nf && !x.bad && !err; k++) {
@@ -433,12 +490,68 @@ static sl_err load_dir(slrt *rt, const char *dir, int64_t *id, slck_restore **ou
     if (!err && (x.bad || x.p != x.end)) {
         err = slerr_set(SL_ERR_PARSE, "'%s': truncated or corrupt", slbuf_cstr(&path));
     }
+    if (!err) {
+        /* this job's node for each old node (by uid), -1: none */
+        r = slmem_calloc((size_t)(g->n_nodes ? g->n_nodes : 1), sizeof *r);
+        bool same_job = fp == ck->fingerprint && (int)n_nodes == g->n_nodes;
+        int matched = 0, fresh = 0;
+        for (int n = 0; n < g->n_nodes; n++) {
+            int o = -1;
+            if (same_job) {
+                o = n;
+            } else {
+                uint64_t u = node_uid(g, n);
+                for (int k = 0; k < n_old && o < 0; k++) {
+                    o = uids[k] == u && old[k].n ? k : -1;
+                }
+            }
+            if (o >= 0) {
+                r[n] = old[o];
+                memset(&old[o], 0, sizeof old[o]);
+                matched += stateful[o];
+            } else {
+                fresh++;
+            }
+        }
+        for (int k = 0; k < n_old && !err; k++) {
+            if (old[k].n && stateful[k]) {
+                err = slerr_set(SL_ERR_ARG,
+                                "the checkpoint in '%s' was taken by a different job: it holds "
+                                "state of operator '%.200s', which this job does not have (an "
+                                "operator keeps its state only while its definition is "
+                                "unchanged); use another state.checkpoints.dir (or remove this "
+                                "one) or a savepoint of this job",
+                                dir, names[k]);
+            }
+        }
+        if (!err && !same_job) {
+            fprintf(stderr,
+                    "sluice: the job changed since checkpoint %lld: %d operators take their "
+                    "state from it, %d start empty\n",
+                    (long long)got_id, matched, fresh);
+        }
+    }
+    for (int k = 0; k < n_old; k++) {
+        slmem_free(names[k]);
+    }
+    slmem_free(uids);
+    slmem_free(names);
+    slmem_free(stateful);
 out:
     if (err) {
         restore_free(rt, r);
     } else {
         *out = r;
     }
+    for (int k = 0; k < n_old; k++) { /* parts no node took */
+        for (int sb = 0; sb < old[k].n; sb++) {
+            slbuf_free(&old[k].blobs[sb]);
+            slmem_free(old[k].state_paths[sb]);
+        }
+        slmem_free(old[k].blobs);
+        slmem_free(old[k].state_paths);
+    }
+    slmem_free(old);
     slbuf_free(&base);
     slbuf_free(&path);
     slbuf_free(&f);
@@ -973,6 +1086,9 @@ sl_err slck_task_restore(slrt_task *t) {
             }
         }
         const slck_restore *r = &ck->restore[node];
+        if (r->n == 0) {
+            continue; /* an operator the checkpoint did not have: it starts empty */
+        }
         sl_err err = SL_OK;
         slerr_clear();
         if (in->ctx.state) {

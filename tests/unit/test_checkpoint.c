@@ -127,10 +127,10 @@ static sl_err run(genctx *a, genctx *b, const char *mode, bool other_job) {
     }
     sl_stream *x, *y, *u;
     sl_job_source_gen_batch(job, s, gen, a, &x);
-    sl_job_source_gen_batch(job, s, gen, b, &y);
     if (other_job) {
-        u = x;
+        u = x; /* source y's position has no operator to go to: refused */
     } else {
+        sl_job_source_gen_batch(job, s, gen, b, &y);
         sl_stream_union(x, y, &u);
     }
     sl_stream_parallelism(u, 2);
