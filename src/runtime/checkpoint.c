@@ -674,6 +674,9 @@ sl_err slck_init(slrt *rt) {
     }
     ck->fingerprint = fingerprint(rt->g, rt->n_kg);
     sl_err err = slsnap_mkdirs(ck->dir);
+    if (!err) {
+        err = slsnap_writer_new(&ck->writer);
+    }
     if (err) {
         return slerr_prefix(err, "state.checkpoints.dir");
     }
@@ -771,6 +774,8 @@ void slck_free(slrt *rt) {
         slmem_free(ck->subs);
     }
     restore_free(rt, ck->restore);
+    slsnap_writer_free(ck->writer);
+    ck->writer = NULL;
     if (rt->insts) {
         for (int n = 0; n < rt->g->n_nodes; n++) {
             for (int s = 0; rt->insts[n] && s < rt->par[n]; s++) {
@@ -922,10 +927,16 @@ static void *coord_main(void *arg) {
             sl_err err = SL_OK;
             if (!failed) {
                 slerr_clear();
-                err = write_metadata(rt, id, final);
+                /* the state files the workers handed to the writer are on disk */
+                err = slsnap_writer_wait(ck->writer);
+                if (!err) {
+                    err = write_metadata(rt, id, final);
+                }
                 if (err) {
                     snprintf(why, sizeof why, "%s", sl_errmsg());
                 }
+            } else {
+                (void)slsnap_writer_wait(ck->writer); /* this failure is reported already */
             }
             bool savepoint = id == sp_pending;
             if (savepoint && !failed && !err) {
@@ -1157,6 +1168,7 @@ void slck_task_snapshot(slrt_task *t, int64_t id) {
                 slbuf_reset(&path);
                 slbuf_printf(&path, "%s/%s", slbuf_cstr(&base), slbuf_cstr(&name));
                 slsnap_remove_tree(slbuf_cstr(&path));
+                in->ctx.state->writer = rt->ck.writer; /* memory: written in the background */
                 err = slstate_snapshot(in->ctx.state, slbuf_cstr(&path));
                 in->ck.state = slmem_strdup(slbuf_cstr(&name));
                 slbuf_free(&name);

@@ -67,6 +67,7 @@ typedef struct slck {
     slck_restore *restore; /* owned: [node] when the job resumes, else NULL */
     int64_t restored_id;
     uint64_t fingerprint;
+    slsnap_writer *writer; /* owned: writes memory-state snapshot files (NULL: off) */
 } slck;
 
 typedef enum slrt_mode {

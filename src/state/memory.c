@@ -877,7 +877,9 @@ static void m_free(slstate *s) {
  *   entry   [u64 ns][u64 hash][u32 klen][u32 vlen][key][value]
  * The key group of an entry is slstate_key_group(hash). The checksum of the
  * whole file is kept by the checkpoint's metadata. The copy is made into one
- * buffer first (a consistent image), then written and fsync'ed. */
+ * buffer first (a consistent image), then written and fsync'ed: by the
+ * snapshot writer thread when s->writer is set (the worker pauses only for
+ * the copy), else here. */
 
 #define SNAP_MAGIC "SLMS"
 #define SNAP_VERSION 1u
@@ -911,6 +913,10 @@ static sl_err m_snapshot(slstate *s, const char *path) {
             slbuf_put(&b, ent_key(t, e), e->klen);
             slbuf_put(&b, ent_val(t, e), e->vlen);
         }
+    }
+    if (s->writer) { /* the write and fsync happen on the writer thread */
+        slsnap_writer_put(s->writer, path, &b);
+        return SL_OK;
     }
     sl_err err = slsnap_write_file(path, b.data, b.len);
     slbuf_free(&b);

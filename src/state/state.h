@@ -127,9 +127,15 @@ typedef struct slstate_vt {
     sl_err (*restore)(slstate *s, const char *const *paths, int n, int kg_lo, int kg_hi);
 } slstate_vt;
 
+typedef struct slsnap_writer slsnap_writer;
+
 struct slstate {
     const slstate_vt *vt;
     int n_key_groups;
+    /* borrowed, or NULL: where a backend that snapshots into a buffer hands
+     * the file to be written (snapwriter.c); NULL: it writes the file itself.
+     * Set by the runtime for jobs that take checkpoints. */
+    slsnap_writer *writer;
 };
 
 /* Every backend's table starts with this header. */
@@ -290,6 +296,21 @@ void slsnap_sync_dir(const char *dir);
 sl_err slsnap_mkdirs(const char *dir);
 /* Remove a file or a directory tree (missing: nothing to do). */
 void slsnap_remove_tree(const char *path);
+
+/* ---- the snapshot writer (snapwriter.c) ----
+ * A thread writing snapshot files in the background: a worker hands over the
+ * buffer holding its state's image and goes on; the coordinator waits for
+ * the writes before it commits the checkpoint. */
+/* Start the thread. Errors: SL_ERR_RUNTIME. */
+sl_err slsnap_writer_new(slsnap_writer **out);
+/* Queue data (taken: *data is left empty) to be written to `path` and
+ * fsync'ed. Returns at once. Thread: any. */
+void slsnap_writer_put(slsnap_writer *w, const char *path, slbuf *data);
+/* Wait until every queued write is done; returns the first error (message
+ * set on this thread) since the previous wait, else SL_OK. Thread: any. */
+sl_err slsnap_writer_wait(slsnap_writer *w);
+/* Write what is queued, stop the thread, free. NULL: nothing. */
+void slsnap_writer_free(slsnap_writer *w);
 
 static inline void slstate_free(slstate *s) {
     if (s) {

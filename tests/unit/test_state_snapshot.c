@@ -211,3 +211,49 @@ TEST(missing_or_corrupt_snapshot_is_refused) {
     slstate_free(r);
 #endif
 }
+
+/* The snapshot writer: files handed over are on disk after a wait, with
+ * their bytes; a failed write is reported by the next wait only, naming the
+ * path; freeing writes what is still queued. */
+TEST(snapshot_writer_writes_in_the_background) {
+    slsnap_writer *w = NULL;
+    CHECK(slsnap_writer_new(&w) == SL_OK);
+    char dir[] = "/tmp/sluice-snapw-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[128];
+    for (int i = 0; i < 20; i++) {
+        slbuf b = {0};
+        for (int k = 0; k <= i * 1000; k++) {
+            slbuf_putc(&b, (char)('a' + k % 26));
+        }
+        snprintf(path, sizeof path, "%s/f%d", dir, i);
+        slsnap_writer_put(w, path, &b);
+        CHECK(b.data == NULL && b.len == 0); /* taken */
+    }
+    CHECK(slsnap_writer_wait(w) == SL_OK);
+    for (int i = 0; i < 20; i += 7) {
+        slbuf got = {0};
+        snprintf(path, sizeof path, "%s/f%d", dir, i);
+        CHECK(slsnap_read_file(path, &got) == SL_OK);
+        CHECK_INT(got.len, i * 1000 + 1);
+        CHECK(got.len && got.data[got.len - 1] == (char)('a' + (i * 1000) % 26));
+        slbuf_free(&got);
+    }
+    slbuf b = {0};
+    slbuf_puts(&b, "x");
+    snprintf(path, sizeof path, "%s/no/such/dir/f", dir);
+    slsnap_writer_put(w, path, &b);
+    CHECK(slsnap_writer_wait(w) == SL_ERR_IO);
+    CHECK_CONTAINS(sl_errmsg(), "no/such/dir/f");
+    CHECK(slsnap_writer_wait(w) == SL_OK); /* reported once */
+    slbuf_puts(&b, "last");
+    snprintf(path, sizeof path, "%s/last", dir);
+    slsnap_writer_put(w, path, &b);
+    slsnap_writer_free(w); /* writes it first */
+    slbuf got = {0};
+    CHECK(slsnap_read_file(path, &got) == SL_OK);
+    CHECK_INT(got.len, 4);
+    slbuf_free(&got);
+    slsnap_writer_free(NULL);
+    slsnap_remove_tree(dir);
+}
