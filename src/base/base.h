@@ -160,6 +160,22 @@ static inline uint64_t slhash_u64(uint64_t x) {
     return x;
 }
 
+/* ---- open-addressing index slots (slots.c) ----
+ * Indexes with linear probing and no tombstones (the state backends' entry
+ * indexes) hold (probe hash, entry) slots; each keeps its own inlined lookup,
+ * and shares these moves. mask + 1 is a power of two. */
+typedef struct slslot {
+    uint64_t h; /* probe hash */
+    void *e;    /* the entry (not owned here); NULL = empty */
+} slslot;
+
+/* The slot holding entry e, whose probe hash is h (e must be present). */
+size_t slslot_of(const slslot *s, size_t mask, uint64_t h, const void *e);
+/* Empty slot i and shift later members of its probe run back. */
+void slslot_clear(slslot *s, size_t mask, size_t i);
+/* Double the index: returns the new array (s is freed) and updates *mask. */
+slslot *slslot_grow(slslot *s, size_t *mask);
+
 /* ---- clock (clock.c) ---- */
 
 /* All code reads processing time through an slclock (STYLE.md: tests drive a

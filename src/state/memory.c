@@ -53,10 +53,7 @@ struct nsgrp {
     uint64_t n;
 };
 
-typedef struct mslot {
-    uint64_t h; /* probe hash */
-    ment *e;    /* owned; NULL = empty */
-} mslot;
+typedef slslot mslot; /* e: the ment, owned */
 
 typedef struct nsslot {
     uint64_t ns;
@@ -221,49 +218,17 @@ static inline __attribute__((always_inline)) ment *find(mtable *t, uint64_t h, u
 
 /* The slot holding entry e. */
 static size_t slot_of(mtable *t, ment *e) {
-    size_t i = (size_t)probe_hash(e->hash, e->ns) & t->mask;
-    while (t->slots[i].e != e) {
-        i = (i + 1) & t->mask;
-    }
-    return i;
+    return slslot_of(t->slots, t->mask, probe_hash(e->hash, e->ns), e);
 }
 
-/* Empty slot i and shift later members of its probe run back (no tombstones). */
 static void slot_clear(mtable *t, size_t i) {
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & t->mask;
-        if (!t->slots[j].e) {
-            break;
-        }
-        size_t home = (size_t)t->slots[j].h & t->mask;
-        /* Move j into the hole at i unless its home lies cyclically in (i, j]. */
-        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-        if (!stays) {
-            t->slots[i] = t->slots[j];
-            i = j;
-        }
-    }
-    t->slots[i].e = NULL;
+    slslot_clear(t->slots, t->mask, i);
 }
 
 static void index_grow(mtable *t) {
     size_t old_cap = t->mask + 1;
-    mslot *old = t->slots;
-    size_t cap = old_cap * 2;
-    t->slots = slmem_calloc(cap, sizeof(mslot));
-    t->mask = cap - 1;
-    for (size_t k = 0; k < old_cap; k++) {
-        if (old[k].e) {
-            size_t i = (size_t)old[k].h & t->mask;
-            while (t->slots[i].e) {
-                i = (i + 1) & t->mask;
-            }
-            t->slots[i] = old[k];
-        }
-    }
-    slmem_free(old);
-    t->bytes += (cap - old_cap) * sizeof(mslot);
+    t->slots = slslot_grow(t->slots, &t->mask);
+    t->bytes += old_cap * sizeof(mslot);
 }
 
 /* ---- namespace groups ---- */

@@ -56,10 +56,7 @@ struct rent {
     _Alignas(8) unsigned char data[]; /* value (vcap, padded to 8), then key */
 };
 
-typedef struct rslot {
-    uint64_t h;
-    rent *e; /* borrowed (entries are owned by the state); NULL = empty */
-} rslot;
+typedef slslot rslot; /* e: the rent, borrowed (entries are owned by the state) */
 
 struct rtable {
     slkv kv;

@@ -166,47 +166,15 @@ static rent *cache_find(rtable *t, uint64_t h, uint64_t ns, const void *key, uin
 }
 
 static size_t slot_of(const rtable *t, const rent *e) {
-    size_t i = (size_t)e->h & t->mask;
-    while (t->slots[i].e != e) {
-        i = (i + 1) & t->mask;
-    }
-    return i;
+    return slslot_of(t->slots, t->mask, e->h, e);
 }
 
-/* Empty slot i, shifting later members of its probe run back. */
 static void slot_clear(rtable *t, size_t i) {
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & t->mask;
-        if (!t->slots[j].e) {
-            break;
-        }
-        size_t home = (size_t)t->slots[j].h & t->mask;
-        bool stays = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
-        if (!stays) {
-            t->slots[i] = t->slots[j];
-            i = j;
-        }
-    }
-    t->slots[i].e = NULL;
+    slslot_clear(t->slots, t->mask, i);
 }
 
 static void index_grow(rtable *t) {
-    size_t old_cap = t->mask + 1;
-    rslot *old = t->slots;
-    size_t cap = old_cap * 2;
-    t->slots = slmem_calloc(cap, sizeof(rslot));
-    t->mask = cap - 1;
-    for (size_t k = 0; k < old_cap; k++) {
-        if (old[k].e) {
-            size_t i = (size_t)old[k].h & t->mask;
-            while (t->slots[i].e) {
-                i = (i + 1) & t->mask;
-            }
-            t->slots[i] = old[k];
-        }
-    }
-    slmem_free(old);
+    t->slots = slslot_grow(t->slots, &t->mask);
 }
 
 /* ---- entry life cycle ---- */
@@ -769,7 +737,7 @@ static void r_set_ttl(slkv *kv, int64_t ttl_us, const slclock *clock) {
     slrocks_write_catalog(s, t);
     for (size_t i = 0; i <= t->mask; i++) {
         if (t->slots[i].e) {
-            t->slots[i].e->access_us = now;
+            ((rent *)t->slots[i].e)->access_us = now;
         }
     }
 }
