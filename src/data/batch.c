@@ -3,6 +3,8 @@
  * One allocation per column array, made when the batch is created; building
  * rows allocates nothing except string bytes in the batch's arena.
  */
+#include <assert.h>
+
 #include "data/data.h"
 
 static size_t value_size(sl_type t) {
@@ -53,6 +55,50 @@ void slbatch_free(slbatch *b) {
     slarena_free(&b->arena);
     slschema_unref(b->schema);
     slmem_free(b);
+}
+
+void slbatch_extend(slbatch *b, const sl_schema *to) {
+    int n = b->schema->n;
+    assert(to->n >= n);
+    for (int c = 0; c < n; c++) {
+        assert(to->fields[c].type == b->cols[c].type);
+    }
+    if (to->n == n) {
+        return;
+    }
+    b->cols = slmem_realloc(b->cols, slmem_mul((size_t)to->n, sizeof *b->cols));
+    for (int c = n; c < to->n; c++) {
+        b->cols[c].type = to->fields[c].type;
+        b->cols[c].nulls = slmem_alloc(b->cap);
+        memset(b->cols[c].nulls, 1, b->cap);
+        b->cols[c].v.raw = slmem_alloc(slmem_mul(b->cap, value_size(to->fields[c].type)));
+    }
+    sl_schema *old = b->schema;
+    b->schema = slschema_ref(to);
+    slschema_unref(old);
+}
+
+void slbatch_adopt_strings(slbatch *dst, slbatch *src) {
+    assert(dst->arena.head == NULL);
+    slarena tmp = dst->arena;
+    dst->arena = src->arena;
+    src->arena = tmp;
+}
+
+void slbatch_copy_column(slbatch *dst, int cd, const slbatch *src, int cs, uint32_t n) {
+    const slcol *sc = &src->cols[cs];
+    slcol *dc = &dst->cols[cd];
+    assert(sc->type == dc->type && n <= dst->cap && n <= src->cap);
+    memcpy(dc->nulls, sc->nulls, n);
+    memcpy(dc->v.raw, sc->v.raw, (size_t)n * value_size(sc->type));
+}
+
+void slbatch_move_column(slbatch *dst, int cd, slbatch *src, int cs) {
+    slcol *sc = &src->cols[cs], *dc = &dst->cols[cd];
+    assert(sc->type == dc->type && dst->cap == src->cap);
+    slcol tmp = *dc;
+    *dc = *sc;
+    *sc = tmp;
 }
 
 void slbatch_clear(slbatch *b) {

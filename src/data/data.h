@@ -100,6 +100,21 @@ void slbatch_copy_value(slbatch *dst, int col_dst, uint32_t j, const slbatch *sr
 void slbatch_append_row(slbatch *dst, const slbatch *src, uint32_t i);
 /* Keep only the rows whose keep[i] is nonzero, in order. */
 void slbatch_compact(slbatch *b, const uint8_t *keep);
+/* Give b the wider schema `to` in place: b's columns must be the first
+ * columns of `to` (same types); the added columns get arrays of b->cap rows,
+ * every row NULL. Rows, strings and times stay where they are, so an
+ * operator that only adds columns need not copy a row. */
+void slbatch_extend(slbatch *b, const sl_schema *to);
+/* Projection without copying. slbatch_adopt_strings hands src's string bytes
+ * (its arena) to dst, whose own arena must be empty: strings of src stay valid
+ * as long as dst lives, and src's arena starts empty. Then
+ * slbatch_copy_column copies rows [0, n) of column cs of src into column cd
+ * of dst (same type; strings by reference, so only after adopting), and
+ * slbatch_move_column swaps the arrays of the two columns (same type, equal
+ * cap), leaving src's column cs with dst's old, unspecified content. */
+void slbatch_adopt_strings(slbatch *dst, slbatch *src);
+void slbatch_copy_column(slbatch *dst, int cd, const slbatch *src, int cs, uint32_t n);
+void slbatch_move_column(slbatch *dst, int cd, slbatch *src, int cs);
 /* Bytes held by the batch (for memory accounting). */
 size_t slbatch_bytes(const slbatch *b);
 

@@ -4,8 +4,12 @@
  * (it is ours: batch_take takes it), then compute each output column over the
  * kept rows into a new batch of the output schema, and emit that. Filtering
  * first means projections never run on rows that are dropped. Event times
- * and row kinds are copied per kept row; strings are copied into the output
- * batch's arena, so the input batch is freed before the output leaves.
+ * and row kinds are copied per kept row. Nothing is copied per string: the
+ * output batch takes over the input's arena (slbatch_adopt_strings), so a
+ * column passed through as it is keeps pointing at the same bytes and a
+ * computed string is added to that arena; such a column is moved (its arrays
+ * swapped) on its last reference and copied on earlier ones. The input batch
+ * is freed before the output leaves.
  * Filter-only mode forwards the compacted input batch itself.
  *
  * Stateless and chainable. Thread: the owning worker (see op.h); each
@@ -76,6 +80,18 @@ sl_err slcalc_arg_new(const sl_schema *in, const sl_schema *out, slexpr *where, 
     if (n) {
         a->proj = slmem_alloc(slmem_mul((size_t)n, sizeof *a->proj));
         memcpy(a->proj, proj, (size_t)n * sizeof *proj);
+        a->src_col = slmem_alloc(slmem_mul((size_t)n, sizeof *a->src_col));
+        a->last_use = slmem_calloc((size_t)n, sizeof *a->last_use);
+        for (int i = 0; i < n; i++) {
+            a->src_col[i] = slexpr_column_index(proj[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            bool last = a->src_col[i] >= 0;
+            for (int k = i + 1; k < n && last; k++) {
+                last = a->src_col[k] != a->src_col[i];
+            }
+            a->last_use[i] = last;
+        }
     }
     *res = a;
     return SL_OK;
@@ -91,6 +107,8 @@ void slcalc_arg_free(void *p) {
     }
     free_exprs(a->where, a->proj, a->n_proj);
     slmem_free(a->proj);
+    slmem_free(a->src_col);
+    slmem_free(a->last_use);
     slschema_unref(a->in);
     slschema_unref(a->out);
     slmem_free(a);
@@ -132,9 +150,21 @@ static void calc_batch_take(slop *o, int input, slbatch *b) {
         return;
     }
     uint32_t n = b->n;
-    slbatch *out = slbatch_new(a->out, n);
+    slbatch *out = slbatch_new(a->out, b->cap);
+    /* Computed columns first (they may read any input column), then the bare
+     * column references: copied, or on a column's last reference moved. */
+    slbatch_adopt_strings(out, b);
     for (int i = 0; i < a->n_proj; i++) {
-        slexpr_eval_into(op->ev, a->proj[i], b, out, i);
+        if (a->src_col[i] < 0) {
+            slexpr_eval_into(op->ev, a->proj[i], b, out, i);
+        }
+    }
+    for (int i = 0; i < a->n_proj; i++) {
+        if (a->last_use[i]) {
+            slbatch_move_column(out, i, b, a->src_col[i]);
+        } else if (a->src_col[i] >= 0) {
+            slbatch_copy_column(out, i, b, a->src_col[i], n);
+        }
     }
     memcpy(out->ts, b->ts, (size_t)n * sizeof *b->ts);
     memcpy(out->kind, b->kind, n);

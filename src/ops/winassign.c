@@ -15,7 +15,9 @@
  * kind passes through. Windows are computed exactly (128-bit) and bounds
  * outside the int64 range are clamped to SL_TIME_MIN / SL_TIME_MAX.
  * With spec.processing_time the job's clock (read once per batch) replaces
- * the row's event time for the assignment.
+ * the row's event time for the assignment. TUMBLE adds the columns to the
+ * input batch in place (one output row per input row, same order); HOP and
+ * CUMULATE copy rows into new batches.
  *
  * A stateless operator: the planner adds it with chainable = true.
  * Thread: the owning worker (op.h); slwinassign_arg_* on the builder's thread.
@@ -38,6 +40,13 @@ static int64_t clamp(i128 v) {
 /* The start of the window of `size` on the grid offset + k * size holding t
  * (exact: 128-bit arithmetic). */
 static i128 align_start(int64_t t, int64_t offset, int64_t size) {
+    /* 64-bit when nothing can overflow (every real time and window size);
+     * 128-bit division is a library call. */
+    const int64_t lim = INT64_C(1) << 61;
+    if (t > -lim && t < lim && offset > -lim && offset < lim && size < lim) {
+        int64_t r = (t - offset) % size;
+        return (i128)(t - (r < 0 ? r + size : r));
+    }
     return (i128)t - floor_mod((i128)t - offset, size);
 }
 
@@ -135,12 +144,41 @@ static void put_row(waop *op, const slbatch *b, uint32_t i, i128 start128, i128 
     o->n = j + 1;
 }
 
+/* TUMBLE: one window per row, so the three columns are added to the input
+ * batch itself (slbatch_extend) and no row is copied. */
+static void tumble_in_place(waop *op, slbatch *b, int64_t now) {
+    const sl_window_spec *sp = &op->arg->spec;
+    int n = b->schema->n;
+    slbatch_extend(b, op->arg->out);
+    slcol *cs = &b->cols[n], *ce = &b->cols[n + 1], *ct = &b->cols[n + 2];
+    for (uint32_t i = 0; i < b->n; i++) {
+        int64_t t = sp->processing_time ? now : b->ts[i];
+        i128 start128 = align_start(t, sp->offset, sp->size);
+        int64_t start = clamp(start128), end = clamp(start128 + sp->size);
+        int64_t wt = end == SL_TIME_MIN ? SL_TIME_MIN : end - 1;
+        cs->v.i64[i] = start;
+        ce->v.i64[i] = end;
+        ct->v.i64[i] = wt;
+        cs->nulls[i] = ce->nulls[i] = ct->nulls[i] = 0;
+        b->ts[i] = wt;
+    }
+}
+
 static void wa_batch_take(slop *o, int input, slbatch *b) {
     SL_UNUSED(input);
     waop *op = (waop *)o;
     const sl_window_spec *sp = &op->arg->spec;
     slmetric_add(&o->ctx->metrics->rows_in, b->n);
     int64_t now = sp->processing_time ? slclock_now(o->ctx->clock) : 0;
+    if (sp->kind == SL_WINDOW_TUMBLE) {
+        tumble_in_place(op, b, now);
+        if (b->n) {
+            slop_emit(o->ctx, 0, b);
+        } else {
+            slbatch_free(b);
+        }
+        return;
+    }
     for (uint32_t i = 0; i < b->n; i++) {
         int64_t t = sp->processing_time ? now : b->ts[i];
         switch (sp->kind) {
