@@ -74,9 +74,27 @@ typedef struct slbuf {
     size_t len, cap;
 } slbuf;
 
-void slbuf_reserve(slbuf *b, size_t extra);
-void slbuf_put(slbuf *b, const void *p, size_t n);
-void slbuf_putc(slbuf *b, char c);
+/* Grow so that extra more bytes and a NUL fit (the out-of-line slow path of
+ * slbuf_reserve). */
+void slbuf_grow(slbuf *b, size_t extra);
+/* Make room for extra more bytes (and a NUL after them). Inline: encoders
+ * call these per value. */
+static inline void slbuf_reserve(slbuf *b, size_t extra) {
+    if (b->len + extra + 1 > b->cap) {
+        slbuf_grow(b, extra);
+    }
+}
+static inline void slbuf_put(slbuf *b, const void *p, size_t n) {
+    slbuf_reserve(b, n);
+    if (n) {
+        memcpy(b->data + b->len, p, n);
+    }
+    b->len += n;
+}
+static inline void slbuf_putc(slbuf *b, char c) {
+    slbuf_reserve(b, 1);
+    b->data[b->len++] = c;
+}
 void slbuf_puts(slbuf *b, const char *s);
 void slbuf_printf(slbuf *b, const char *fmt, ...) SL_PRINTF(2, 3);
 /* Ensure data is NUL-terminated (not counted in len) and return it. */

@@ -5,7 +5,7 @@
 
 #include "base.h"
 
-void slbuf_reserve(slbuf *b, size_t extra) {
+void slbuf_grow(slbuf *b, size_t extra) {
     size_t need = b->len + extra + 1;
     if (need > b->cap) {
         size_t cap = b->cap ? b->cap : 64;
@@ -15,19 +15,6 @@ void slbuf_reserve(slbuf *b, size_t extra) {
         b->data = slmem_realloc(b->data, cap);
         b->cap = cap;
     }
-}
-
-void slbuf_put(slbuf *b, const void *p, size_t n) {
-    slbuf_reserve(b, n);
-    if (n) {
-        memcpy(b->data + b->len, p, n);
-    }
-    b->len += n;
-}
-
-void slbuf_putc(slbuf *b, char c) {
-    slbuf_reserve(b, 1);
-    b->data[b->len++] = c;
 }
 
 void slbuf_puts(slbuf *b, const char *s) {

@@ -196,6 +196,17 @@ typedef struct slrank {
     size_t cap_old, cap_new;
     slbatch *out;  /* owned: port 0 being filled */
     slbatch *late; /* owned: port 1 being filled */
+    /* The partition of the previous row of the batch being taken: rows of one
+     * partition usually come together, so a row equal to the last one looked
+     * up in its partition columns reuses r->key, its hash, the list pointer
+     * (held, not released, until the next put or the end of the batch) and
+     * its entry index. */
+    bool cur_ok;       /* cur_* describe row cur_row's partition */
+    uint32_t cur_row;  /* of the batch being taken */
+    uint32_t cur_n;    /* entries of cur_v (indexed in old_off) */
+    uint64_t cur_hash;
+    uint64_t cur_ns;
+    const char *cur_v; /* borrowed (state, held until drop_cur): its list or NULL */
 } slrank;
 
 static uint32_t rd32(const char *p) {
@@ -266,80 +277,6 @@ static void append_new_entry(slrank *r, const slbatch *b, uint32_t i) {
     memcpy(o->data + start, &l32, 4);
 }
 
-/* -1, 0, 1: the natural order of two non-NULL values of type t at *pa, *pb
- * (both advanced past their values). */
-static int cmp_value(sl_type t, const char **pa, const char **pb) {
-    const char *a = *pa, *b = *pb;
-    int c;
-    switch (t) {
-    case SL_BOOLEAN:
-        c = (a[0] != 0) - (b[0] != 0);
-        *pa += 1;
-        *pb += 1;
-        return c;
-    case SL_DOUBLE: {
-        double x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        *pa += 8;
-        *pb += 8;
-        if (x < y) {
-            return -1;
-        }
-        if (x > y) {
-            return 1;
-        }
-        bool nx = isnan(x) != 0, ny = isnan(y) != 0;
-        return nx == ny ? 0 : nx ? 1 : -1;
-    }
-    case SL_STRING: {
-        uint32_t la = rd32(a), lb = rd32(b);
-        c = memcmp(a + 4, b + 4, SL_MIN(la, lb));
-        if (c == 0) {
-            c = la < lb ? -1 : la > lb ? 1 : 0;
-        }
-        *pa += 4 + la;
-        *pb += 4 + lb;
-        return c < 0 ? -1 : c > 0 ? 1 : 0;
-    }
-    default: {
-        int64_t x = rd64(a), y = rd64(b);
-        *pa += 8;
-        *pb += 8;
-        return x < y ? -1 : x > y ? 1 : 0;
-    }
-    }
-}
-
-/* Compare sort keys: < 0 when a ranks before b, 0 when they tie. */
-static int cmp_sort_keys(const slrank *r, const char *a, const char *b) {
-    const slrank_arg *g = r->arg;
-    for (int j = 0; j < g->n_order; j++) {
-        int col = g->order_col[j];
-        int c;
-        if (col < 0) {
-            int64_t x = rd64(a), y = rd64(b);
-            a += 8;
-            b += 8;
-            c = x < y ? -1 : x > y ? 1 : 0;
-        } else {
-            char ta = *a++, tb = *b++;
-            if (!ta || !tb) {
-                if (!ta && !tb) {
-                    continue;
-                }
-                /* One NULL: its place does not depend on the direction. */
-                return !ta == g->nulls_first[j] ? -1 : 1;
-            }
-            c = cmp_value(r->otype[j], &a, &b);
-        }
-        if (c != 0) {
-            return g->order_desc[j] ? -c : c;
-        }
-    }
-    return 0;
-}
-
 /* Entry offsets of the list at v (n entries) into *off. */
 static void index_list(const char *v, uint32_t n, size_t **off, size_t *cap) {
     slmem_grow((void **)off, cap, (size_t)n + 1, sizeof(size_t));
@@ -350,22 +287,90 @@ static void index_list(const char *v, uint32_t n, size_t **off, size_t *cap) {
     }
 }
 
-/* Where the row with sort key r->sk goes among the n entries of v: the first
- * entry it ranks before (ties: after them, or before them when keeping the
- * last row). n when it goes last. */
-static uint32_t find_pos(const slrank *r, const char *v, uint32_t n, const size_t *off) {
+/* -1, 0, 1: the non-NULL value of column c at row i against the stored
+ * value at *pk (advanced past it), in the order of cmp_value. */
+static int cmp_row_value(const slcol *c, uint32_t i, const char **pk) {
+    const char *k = *pk;
+    switch (c->type) {
+    case SL_BOOLEAN:
+        *pk += 1;
+        return (c->v.b[i] != 0) - (k[0] != 0);
+    case SL_DOUBLE: {
+        double x = c->v.f64[i], y;
+        memcpy(&y, k, 8);
+        *pk += 8;
+        if (x < y) {
+            return -1;
+        }
+        if (x > y) {
+            return 1;
+        }
+        bool nx = isnan(x) != 0, ny = isnan(y) != 0;
+        return nx == ny ? 0 : nx ? 1 : -1;
+    }
+    case SL_STRING: {
+        uint32_t la = c->v.s[i].len, lb = rd32(k);
+        int d = memcmp(c->v.s[i].ptr, k + 4, SL_MIN(la, lb));
+        if (d == 0) {
+            d = la < lb ? -1 : la > lb ? 1 : 0;
+        }
+        *pk += 4 + lb;
+        return d < 0 ? -1 : d > 0 ? 1 : 0;
+    }
+    default: {
+        int64_t x = c->v.i64[i], y = rd64(k);
+        *pk += 8;
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    }
+}
+
+/* cmp_sort_keys(encoded sort key of row i of b, k) without encoding the row:
+ * most rows are compared with a full top N's last entry and dropped. */
+static int cmp_row_sort_key(const slrank *r, const slbatch *b, uint32_t i, const char *k) {
+    const slrank_arg *g = r->arg;
+    for (int j = 0; j < g->n_order; j++) {
+        int col = g->order_col[j];
+        int c;
+        if (col < 0) {
+            int64_t x = b->ts[i], y = rd64(k);
+            k += 8;
+            c = x < y ? -1 : x > y ? 1 : 0;
+        } else {
+            const slcol *cl = &b->cols[col];
+            bool ta = !cl->nulls[i], tb = *k++ != 0;
+            if (!ta || !tb) {
+                if (!ta && !tb) {
+                    continue;
+                }
+                return !ta == g->nulls_first[j] ? -1 : 1;
+            }
+            c = cmp_row_value(cl, i, &k);
+        }
+        if (c != 0) {
+            return g->order_desc[j] ? -c : c;
+        }
+    }
+    return 0;
+}
+
+/* Where row i of b goes among the n entries of v: the first entry it ranks
+ * before (ties: after them, or before them when keeping the last row). n
+ * when it goes last. */
+static uint32_t find_pos(const slrank *r, const slbatch *b, uint32_t i, const char *v, uint32_t n,
+                         const size_t *off) {
     if (n == 0) {
         return 0;
     }
     /* Most rows of a full top N do not enter it: try the last entry first. */
     if ((int64_t)n >= r->arg->limit) {
-        int c = cmp_sort_keys(r, r->sk.data, v + off[n - 1] + ENTRY_HDR);
+        int c = cmp_row_sort_key(r, b, i, v + off[n - 1] + ENTRY_HDR);
         if (c > 0 || (c == 0 && !r->keep_last)) {
             return n;
         }
     }
     for (uint32_t k = 0; k < n; k++) {
-        int c = cmp_sort_keys(r, r->sk.data, v + off[k] + ENTRY_HDR);
+        int c = cmp_row_sort_key(r, b, i, v + off[k] + ENTRY_HDR);
         if (c < 0 || (c == 0 && r->keep_last)) {
             return k;
         }
@@ -388,6 +393,7 @@ static uint32_t build_list(slrank *r, const char *v, uint32_t n, uint32_t pos, c
         slbuf_put(&r->list, v + LIST_HDR, r->old_off[pos - 1] + rd32(v + r->old_off[pos - 1]) -
                                               LIST_HDR);
     }
+    encode_sort_key(r, b, i);
     append_new_entry(r, b, i);
     for (uint32_t k = pos; k + 1 < nn; k++) {
         const char *e = v + r->old_off[k];
@@ -472,31 +478,87 @@ static void late_row(slrank *r, const slbatch *b, uint32_t i) {
     slmetric_add(&r->base.ctx->metrics->rows_late, 1);
 }
 
-/* Encode the partition key of row i into r->key; returns its hash. */
-static uint64_t part_key(slrank *r, const slbatch *b, uint32_t i, const char **key,
-                         uint32_t *klen) {
-    uint64_t h = slkey_encode(&r->arg->partition, b, i, &r->key);
-    *key = r->key.data ? r->key.data : "";
-    *klen = (uint32_t)r->key.len;
-    return h;
+/* Whether row i of b has the same partition column values as row j (equal
+ * bits: a false "different" only costs an encode and a lookup). */
+static bool same_partition(const slrank *r, const slbatch *b, uint32_t i, uint32_t j) {
+    const slkeyspec *p = &r->arg->partition;
+    for (int k = 0; k < p->n; k++) {
+        const slcol *c = &b->cols[p->cols[k]];
+        if (c->nulls[i] != c->nulls[j]) {
+            return false;
+        }
+        if (c->nulls[i]) {
+            continue;
+        }
+        switch (c->type) {
+        case SL_BOOLEAN:
+            if (c->v.b[i] != c->v.b[j]) {
+                return false;
+            }
+            break;
+        case SL_STRING:
+            if (c->v.s[i].len != c->v.s[j].len ||
+                memcmp(c->v.s[i].ptr, c->v.s[j].ptr, c->v.s[i].len) != 0) {
+                return false;
+            }
+            break;
+        default: /* BIGINT, TIMESTAMP, DOUBLE: 8 bytes */
+            if (c->v.i64[i] != c->v.i64[j]) {
+                return false;
+            }
+            break;
+        }
+    }
+    return true;
+}
+
+/* Forget the cached partition (releasing its list). */
+static void drop_cur(slrank *r) {
+    if (r->cur_ok && r->cur_v) {
+        slkv_release(r->top, (void *)r->cur_v, false);
+    }
+    r->cur_ok = false;
+    r->cur_v = NULL;
+}
+
+/* Row i's partition in namespace ns: r->key holds its encoded key; returns
+ * its stored list (NULL when none; entries indexed in r->old_off, count in
+ * *n). Reuses the previous row's when the partition is the same. */
+static const char *partition_list(slrank *r, const slbatch *b, uint32_t i, uint64_t ns,
+                                  uint32_t *n) {
+    if (!(r->cur_ok && r->cur_ns == ns && same_partition(r, b, i, r->cur_row))) {
+        drop_cur(r);
+        r->cur_hash = slkey_encode(&r->arg->partition, b, i, &r->key);
+        uint32_t vlen = 0;
+        r->cur_v = slkv_get(r->top, ns, r->key.data ? r->key.data : "", (uint32_t)r->key.len,
+                            r->cur_hash, &vlen);
+        r->cur_n = r->cur_v ? rd32(r->cur_v) : 0;
+        if (r->cur_v) {
+            index_list(r->cur_v, r->cur_n, &r->old_off, &r->cap_old);
+        }
+        r->cur_ns = ns;
+        r->cur_ok = true;
+    }
+    r->cur_row = i;
+    *n = r->cur_n;
+    return r->cur_v;
+}
+
+/* Store r->list as the list of the cached partition (the cache is dropped:
+ * the put may move the value). */
+static void store_list(slrank *r, uint64_t ns) {
+    uint64_t hash = r->cur_hash;
+    drop_cur(r);
+    slkv_put(r->top, ns, r->key.data ? r->key.data : "", (uint32_t)r->key.len, hash,
+             r->list.data, (uint32_t)r->list.len);
 }
 
 /* Continuous mode: one input row. */
 static void topn_row(slrank *r, const slbatch *b, uint32_t i) {
-    const char *key;
-    uint32_t klen, vlen = 0;
-    uint64_t hash = part_key(r, b, i, &key, &klen);
-    encode_sort_key(r, b, i);
-    const char *v = slkv_get(r->top, 0, key, klen, hash, &vlen);
-    uint32_t n = v ? rd32(v) : 0;
-    if (v) {
-        index_list(v, n, &r->old_off, &r->cap_old);
-    }
-    uint32_t pos = find_pos(r, v, n, r->old_off);
+    uint32_t n;
+    const char *v = partition_list(r, b, i, 0, &n);
+    uint32_t pos = find_pos(r, b, i, v, n, r->old_off);
     if ((int64_t)pos >= r->arg->limit) {
-        if (v) {
-            slkv_release(r->top, (void *)v, false);
-        }
         return;
     }
     uint32_t nn = build_list(r, v, n, pos, b, i);
@@ -524,10 +586,7 @@ static void topn_row(slrank *r, const slbatch *b, uint32_t i) {
             }
         }
     }
-    if (v) {
-        slkv_release(r->top, (void *)v, false);
-    }
-    slkv_put(r->top, 0, key, klen, hash, r->list.data, (uint32_t)r->list.len);
+    store_list(r, 0);
 }
 
 /* Window mode: one input row. */
@@ -538,30 +597,19 @@ static void window_row(slrank *r, const slbatch *b, uint32_t i) {
         late_row(r, b, i);
         return;
     }
-    const char *key;
-    uint32_t klen, vlen = 0;
-    uint64_t hash = part_key(r, b, i, &key, &klen);
     uint64_t ns = (uint64_t)we;
-    encode_sort_key(r, b, i);
-    const char *v = slkv_get(r->top, ns, key, klen, hash, &vlen);
-    uint32_t n = v ? rd32(v) : 0;
-    if (v) {
-        index_list(v, n, &r->old_off, &r->cap_old);
-    }
-    uint32_t pos = find_pos(r, v, n, r->old_off);
+    uint32_t n;
+    const char *v = partition_list(r, b, i, ns, &n);
+    uint32_t pos = find_pos(r, b, i, v, n, r->old_off);
     if ((int64_t)pos >= r->arg->limit) {
-        if (v) {
-            slkv_release(r->top, (void *)v, false);
-        }
         return;
     }
     build_list(r, v, n, pos, b, i);
-    if (v) {
-        slkv_release(r->top, (void *)v, false);
-    } else {
-        sltimers_set(r->timers, SLTIMER_EVENT, we - 1, ns, key, klen, hash);
+    if (!v) {
+        sltimers_set(r->timers, SLTIMER_EVENT, we - 1, ns, r->key.data ? r->key.data : "",
+                     (uint32_t)r->key.len, r->cur_hash);
     }
-    slkv_put(r->top, ns, key, klen, hash, r->list.data, (uint32_t)r->list.len);
+    store_list(r, ns);
 }
 
 /* A window of one partition is complete: emit its rows and drop them. */
@@ -628,6 +676,7 @@ static void r_batch_take(slop *op, int input, slbatch *b) {
             topn_row(r, b, i);
         }
     }
+    drop_cur(r);
     if (uses_ttl(r)) {
         cleanup(r, slclock_now(c->clock), 2 * (uint64_t)b->n + 16);
     }

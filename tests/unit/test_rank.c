@@ -369,11 +369,16 @@ static void model_line(slbuf *o, const char *kind, int key, mrow m, int64_t rank
     slbuf_printf(o, " @%lld\n", (long long)m.ts);
 }
 
+/* Random rows against a model of Top-4 by v DESC; keys random per row, or
+ * in runs (the operator reuses the looked-up partition while the key stays
+ * the same within a batch, and must drop it after a row enters). */
 TEST(random_rows_match_reference_model) {
     enum { N = 1200, KEYS = 13, LIMIT = 4 };
     static char rows[N][64];
     static const char *script[N];
-    for (int with_rank = 0; with_rank <= 1; with_rank++) {
+    for (int variant = 0; variant < 4; variant++) {
+        int with_rank = variant & 1, runs = variant >> 1;
+        int prev_key = 0;
         mrow top[KEYS][LIMIT + 1];
         int n[KEYS] = {0};
         slbuf want = {0};
@@ -382,7 +387,8 @@ TEST(random_rows_match_reference_model) {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            int key = (int)(x % KEYS);
+            int key = runs && (x >> 40) % 5 != 0 ? prev_key : (int)(x % KEYS);
+            prev_key = key;
             mrow m = {(int64_t)((x >> 20) % 50), i};
             snprintf(rows[i], sizeof rows[i], "+I k%d %lld %d x @%d", key, (long long)m.v, i, i);
             script[i] = rows[i];
