@@ -90,8 +90,40 @@ void slkey_hash_batch(const slkeyspec *k, const slbatch *b, uint64_t *hashes, sl
         return;
     }
     for (uint32_t i = 0; i < b->n; i++) {
-        hashes[i] = slkey_encode(k, b, i, scratch);
+        hashes[i] = i > 0 && slkey_same(k, b, i, i - 1) ? hashes[i - 1]
+                                                         : slkey_encode(k, b, i, scratch);
     }
+}
+
+bool slkey_same(const slkeyspec *k, const slbatch *b, uint32_t i, uint32_t j) {
+    for (int x = 0; x < k->n; x++) {
+        const slcol *c = &b->cols[k->cols[x]];
+        if (c->nulls[i] != c->nulls[j]) {
+            return false;
+        }
+        if (c->nulls[i]) {
+            continue;
+        }
+        switch (c->type) {
+        case SL_BOOLEAN:
+            if (c->v.b[i] != c->v.b[j]) {
+                return false;
+            }
+            break;
+        case SL_STRING:
+            if (c->v.s[i].len != c->v.s[j].len ||
+                memcmp(c->v.s[i].ptr, c->v.s[j].ptr, c->v.s[i].len) != 0) {
+                return false;
+            }
+            break;
+        default: /* BIGINT, TIMESTAMP, DOUBLE: their 8 bytes */
+            if (c->v.i64[i] != c->v.i64[j]) {
+                return false;
+            }
+            break;
+        }
+    }
+    return true;
 }
 
 void slkey_decode(const slkeyspec *k, const sl_schema *in_schema, const char *key, size_t len,

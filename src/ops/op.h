@@ -227,6 +227,11 @@ uint64_t slkey_encode(const slkeyspec *k, const slbatch *b, uint32_t i, slbuf *o
 /* The hashes of every row's key (as slkey_encode returns them) into
  * hashes[0..b->n); `scratch` is reused for encoding. */
 void slkey_hash_batch(const slkeyspec *k, const slbatch *b, uint64_t *hashes, slbuf *scratch);
+/* Whether rows i and j of b have bit-equal key columns (then their encoded
+ * keys are equal; false may still mean equal keys, e.g. -0.0 and 0.0). Rows of
+ * one key often follow each other (a window's rows), so callers reuse the
+ * previous row's key when this holds. */
+bool slkey_same(const slkeyspec *k, const slbatch *b, uint32_t i, uint32_t j);
 /* Write the key columns decoded from `key` into row `row` of `b`, columns
  * starting at `first_col`. */
 void slkey_decode(const slkeyspec *k, const sl_schema *in_schema, const char *key, size_t len,

@@ -478,40 +478,6 @@ static void late_row(slrank *r, const slbatch *b, uint32_t i) {
     slmetric_add(&r->base.ctx->metrics->rows_late, 1);
 }
 
-/* Whether row i of b has the same partition column values as row j (equal
- * bits: a false "different" only costs an encode and a lookup). */
-static bool same_partition(const slrank *r, const slbatch *b, uint32_t i, uint32_t j) {
-    const slkeyspec *p = &r->arg->partition;
-    for (int k = 0; k < p->n; k++) {
-        const slcol *c = &b->cols[p->cols[k]];
-        if (c->nulls[i] != c->nulls[j]) {
-            return false;
-        }
-        if (c->nulls[i]) {
-            continue;
-        }
-        switch (c->type) {
-        case SL_BOOLEAN:
-            if (c->v.b[i] != c->v.b[j]) {
-                return false;
-            }
-            break;
-        case SL_STRING:
-            if (c->v.s[i].len != c->v.s[j].len ||
-                memcmp(c->v.s[i].ptr, c->v.s[j].ptr, c->v.s[i].len) != 0) {
-                return false;
-            }
-            break;
-        default: /* BIGINT, TIMESTAMP, DOUBLE: 8 bytes */
-            if (c->v.i64[i] != c->v.i64[j]) {
-                return false;
-            }
-            break;
-        }
-    }
-    return true;
-}
-
 /* Forget the cached partition (releasing its list). */
 static void drop_cur(slrank *r) {
     if (r->cur_ok && r->cur_v) {
@@ -526,7 +492,7 @@ static void drop_cur(slrank *r) {
  * *n). Reuses the previous row's when the partition is the same. */
 static const char *partition_list(slrank *r, const slbatch *b, uint32_t i, uint64_t ns,
                                   uint32_t *n) {
-    if (!(r->cur_ok && r->cur_ns == ns && same_partition(r, b, i, r->cur_row))) {
+    if (!(r->cur_ok && r->cur_ns == ns && slkey_same(&r->arg->partition, b, i, r->cur_row))) {
         drop_cur(r);
         r->cur_hash = slkey_encode(&r->arg->partition, b, i, &r->key);
         uint32_t vlen = 0;
