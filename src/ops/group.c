@@ -12,6 +12,12 @@
  * so removing one group (its count fell to 0) visits only its own entries,
  * not every group's.
  *
+ * Mini-batch (group.h): slot_touch records, the first time a batch touches a
+ * group, whether it had a result and that result; the rows are folded
+ * without emitting; flush_slots then compares each touched group's result
+ * with the recorded one. The recorded results live in a scratch batch (row =
+ * slot), the touched keys in a per-batch index, both reset per batch.
+ *
  * Per input row: the result before the row (previous result) is computed
  * from the record into row 0 of a scratch batch, the row is added (+I, +U) or
  * retracted (-U, -D), the new result goes to scratch row 1; the two are
@@ -139,6 +145,15 @@ void slgroup_arg_free(void *arg) {
 
 /* ---- the operator ---- */
 
+/* A group touched by the batch being folded (mini-batch). */
+typedef struct gslot {
+    uint64_t hash;
+    size_t koff;      /* its key: keys.data + koff, klen bytes */
+    uint32_t klen;
+    uint32_t row;     /* its last row in the batch */
+    bool before;      /* it had a result before the batch (row `slot` of prev) */
+} gslot;
+
 typedef struct slgroup {
     slop base;
     const slgroup_arg *arg; /* borrowed: the graph owns it */
@@ -150,6 +165,15 @@ typedef struct slgroup {
     slbatch *out;    /* owned: output being filled */
     slbatch *res;    /* owned: scratch, row 0 previous result, row 1 new result */
     uint64_t seq;    /* arrival number of the next row (FIRST/LAST ties) */
+    /* Mini-batch: the groups the current batch touched, in first-touch order,
+     * found through an open-addressing index (slot number + 1; 0 = empty). */
+    gslot *slots;    /* owned */
+    size_t cap_slots;
+    uint32_t n_slots;
+    uint32_t *index; /* owned: index_cap entries, a power of two */
+    uint32_t index_cap;
+    slbuf keys;      /* the touched groups' encoded keys */
+    slbatch *prev;   /* owned: row s = slot s's result before the batch */
 } slgroup;
 
 /* The output batch, with room for one more row. */
@@ -171,58 +195,69 @@ static void flush(slgroup *g) {
     }
 }
 
-/* Emit (group columns of row i of b, results of scratch row r) as `kind`,
- * with the event time of the input row. */
-static void emit(slgroup *g, const slbatch *b, uint32_t i, uint32_t r, sl_rowkind kind) {
+/* Emit (group columns of row i of b, results in row r of rb) as `kind`, with
+ * the event time of the input row. */
+static void emit_from(slgroup *g, const slbatch *b, uint32_t i, const slbatch *rb, uint32_t r,
+                      sl_rowkind kind) {
     slbatch *o = out_room(g);
     uint32_t row = slbatch_begin_row(o);
     for (int j = 0; j < g->nkey; j++) {
         slbatch_copy_value(o, j, row, b, g->arg->key.cols[j], i);
     }
     for (int j = 0; j < g->aggs.n; j++) {
-        slbatch_copy_value(o, g->nkey + j, row, g->res, g->nkey + j, r);
+        slbatch_copy_value(o, g->nkey + j, row, rb, g->nkey + j, r);
     }
     o->ts[row] = b->ts[i];
     o->kind[row] = (uint8_t)kind;
     o->n++;
 }
 
-/* Scratch rows 0 and 1 hold the same results (NULL flags and bytes). */
-static bool same_results(const slgroup *g) {
-    const slbatch *s = g->res;
+/* Results of scratch row r. */
+static void emit(slgroup *g, const slbatch *b, uint32_t i, uint32_t r, sl_rowkind kind) {
+    emit_from(g, b, i, g->res, r, kind);
+}
+
+/* Row ra of a and row rb of b hold the same results (NULL flags and bytes). */
+static bool same_results_in(const slgroup *g, const slbatch *a, uint32_t ra, const slbatch *b,
+                            uint32_t rb) {
     for (int c = g->nkey; c < g->nkey + g->aggs.n; c++) {
-        const slcol *col = &s->cols[c];
-        if (col->nulls[0] != col->nulls[1]) {
+        const slcol *x = &a->cols[c], *y = &b->cols[c];
+        if (x->nulls[ra] != y->nulls[rb]) {
             return false;
         }
-        if (col->nulls[0]) {
+        if (x->nulls[ra]) {
             continue;
         }
-        switch (col->type) {
+        switch (x->type) {
         case SL_STRING:
-            if (col->v.s[0].len != col->v.s[1].len ||
-                memcmp(col->v.s[0].ptr, col->v.s[1].ptr, col->v.s[0].len) != 0) {
+            if (x->v.s[ra].len != y->v.s[rb].len ||
+                memcmp(x->v.s[ra].ptr, y->v.s[rb].ptr, x->v.s[ra].len) != 0) {
                 return false;
             }
             break;
         case SL_BOOLEAN:
-            if ((col->v.b[0] != 0) != (col->v.b[1] != 0)) {
+            if ((x->v.b[ra] != 0) != (y->v.b[rb] != 0)) {
                 return false;
             }
             break;
         case SL_DOUBLE:
-            if (memcmp(&col->v.f64[0], &col->v.f64[1], sizeof(double)) != 0) {
+            if (memcmp(&x->v.f64[ra], &y->v.f64[rb], sizeof(double)) != 0) {
                 return false;
             }
             break;
         default:
-            if (col->v.i64[0] != col->v.i64[1]) {
+            if (x->v.i64[ra] != y->v.i64[rb]) {
                 return false;
             }
             break;
         }
     }
     return true;
+}
+
+/* Scratch rows 0 and 1 hold the same results. */
+static bool same_results(const slgroup *g) {
+    return same_results_in(g, g->res, 0, g->res, 1);
 }
 
 static void result(slgroup *g, const void *rec, const slagg_key *k, uint32_t r) {
@@ -283,6 +318,149 @@ static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
     }
 }
 
+/* ---- mini-batch ---- */
+
+/* The slot of the group of key k (hash k->hash), or -1 when the batch has not
+ * touched it yet. */
+static int64_t slot_find(const slgroup *g, const slagg_key *k) {
+    uint32_t mask = g->index_cap - 1;
+    for (uint32_t at = (uint32_t)k->hash & mask;; at = (at + 1) & mask) {
+        uint32_t v = g->index[at];
+        if (v == 0) {
+            return -1;
+        }
+        const gslot *s = &g->slots[v - 1];
+        if (s->hash == k->hash && s->klen == k->klen &&
+            memcmp(g->keys.data + s->koff, k->key, k->klen) == 0) {
+            return v - 1;
+        }
+    }
+}
+
+/* Touch the group of key k: a new slot records whether it had a result and
+ * that result (row `slot` of g->prev). Returns the slot. */
+static uint32_t slot_touch(slgroup *g, const slagg_key *k) {
+    int64_t found = slot_find(g, k);
+    if (found >= 0) {
+        return (uint32_t)found;
+    }
+    uint32_t n = g->n_slots++;
+    slmem_grow((void **)&g->slots, &g->cap_slots, n + 1, sizeof *g->slots);
+    gslot *s = &g->slots[n];
+    s->hash = k->hash;
+    s->koff = g->keys.len;
+    s->klen = k->klen;
+    slbuf_put(&g->keys, k->key, k->klen);
+    uint32_t mask = g->index_cap - 1;
+    uint32_t at = (uint32_t)k->hash & mask;
+    while (g->index[at]) {
+        at = (at + 1) & mask;
+    }
+    g->index[at] = n + 1;
+    uint32_t vlen = 0;
+    void *rec = slkv_get(g->acc, 0, k->key, k->klen, k->hash, &vlen);
+    s->before = rec && slaggs_rec_rows(rec) > 0;
+    if (s->before) {
+        slaggs_result(&g->aggs, rec, &g->st, k->hash, k, g->prev, g->nkey, n);
+    }
+    if (rec) {
+        slkv_release(g->acc, rec, false);
+    }
+    return n;
+}
+
+/* Fold row i of b into its group (mini-batch: nothing is emitted here). */
+static void fold_row(slgroup *g, const slbatch *b, uint32_t i, bool same_key, slagg_key *k) {
+    if (!same_key) {
+        k->hash = slkey_encode(&g->arg->key, b, i, &g->key);
+        k->key = g->key.data ? g->key.data : "";
+        k->klen = (uint32_t)g->key.len;
+    }
+    uint64_t ns = k->hash;
+    bool retract = b->kind[i] == SL_UPDATE_BEFORE || b->kind[i] == SL_DELETE;
+    uint32_t slot = slot_touch(g, k); /* may move g->slots */
+    g->slots[slot].row = i;
+    if (retract) {
+        uint32_t vlen = 0;
+        void *rec = slkv_get(g->acc, 0, k->key, k->klen, k->hash, &vlen);
+        if (!rec || slaggs_rec_rows(rec) <= 0) {
+            if (rec) {
+                slkv_release(g->acc, rec, false);
+            }
+            return; /* nothing to retract from: ignored, as Flink does */
+        }
+        slaggs_retract(&g->aggs, rec, &g->st, ns, k, b, i);
+        g->seq++;
+        if (slaggs_rec_rows(rec) <= 0) {
+            slkv_release(g->acc, rec, false);
+            slkv_remove(g->acc, 0, k->key, k->klen, k->hash);
+            slaggs_clear_key(&g->aggs, &g->st, ns, k);
+        } else {
+            slkv_release(g->acc, rec, true);
+        }
+        return;
+    }
+    bool created = false;
+    void *rec = slkv_upsert(g->acc, 0, k->key, k->klen, k->hash, &created);
+    if (created) {
+        slaggs_rec_init(&g->aggs, rec, k->hash);
+    }
+    slaggs_add(&g->aggs, rec, &g->st, ns, k, b, i, g->seq++);
+    slkv_release(g->acc, rec, true);
+}
+
+/* Emit what changed for every group the batch touched, and forget them. */
+static void flush_slots(slgroup *g, const slbatch *b) {
+    for (uint32_t n = 0; n < g->n_slots; n++) {
+        const gslot *s = &g->slots[n];
+        slagg_key k = {.key = g->keys.data + s->koff, .klen = s->klen, .hash = s->hash};
+        uint32_t vlen = 0;
+        void *rec = slkv_get(g->acc, 0, k.key, k.klen, k.hash, &vlen);
+        bool after = rec && slaggs_rec_rows(rec) > 0;
+        slbatch_clear(g->res);
+        if (after) {
+            slaggs_result(&g->aggs, rec, &g->st, k.hash, &k, g->res, g->nkey, 1);
+        }
+        if (rec) {
+            slkv_release(g->acc, rec, false);
+        }
+        if (!s->before && after) {
+            emit(g, b, s->row, 1, SL_INSERT);
+        } else if (s->before && !after) {
+            emit_from(g, b, s->row, g->prev, n, SL_DELETE);
+        } else if (s->before && !same_results_in(g, g->prev, n, g->res, 1)) {
+            emit_from(g, b, s->row, g->prev, n, SL_UPDATE_BEFORE);
+            emit(g, b, s->row, 1, SL_UPDATE_AFTER);
+        }
+    }
+    memset(g->index, 0, g->index_cap * sizeof *g->index);
+    g->n_slots = 0;
+    slbuf_reset(&g->keys);
+    slbatch_clear(g->prev);
+}
+
+/* Fold the batch per group, then emit once per group. */
+static void take_mini_batch(slgroup *g, const slbatch *b) {
+    uint32_t want = 16;
+    while (want < 2 * b->n) {
+        want *= 2;
+    }
+    if (g->index_cap < want) {
+        slmem_free(g->index);
+        g->index = slmem_calloc(want, sizeof *g->index);
+        g->index_cap = want;
+    }
+    if (!g->prev || g->prev->cap < b->n) {
+        slbatch_free(g->prev);
+        g->prev = slbatch_new(g->arg->out, b->n);
+    }
+    slagg_key k = {0};
+    for (uint32_t i = 0; i < b->n; i++) {
+        fold_row(g, b, i, i > 0 && slkey_same(&g->arg->key, b, i, i - 1), &k);
+    }
+    flush_slots(g, b);
+}
+
 /* Incremental TTL cleanup: examine up to `budget` entries per table. */
 static void cleanup(slgroup *g, int64_t now_us, uint64_t budget) {
     slopctx *c = g->base.ctx;
@@ -323,8 +501,12 @@ static void g_batch_take(slop *op, int input, slbatch *b) {
     slgroup *g = (slgroup *)op;
     slopctx *c = op->ctx;
     slmetric_add(&c->metrics->rows_in, b->n);
-    for (uint32_t i = 0; i < b->n; i++) {
-        group_row(g, b, i);
+    if (g->arg->mini_batch) {
+        take_mini_batch(g, b);
+    } else {
+        for (uint32_t i = 0; i < b->n; i++) {
+            group_row(g, b, i);
+        }
     }
     if (c->state_ttl_us > 0) {
         cleanup(g, slclock_now(c->clock), 2 * (uint64_t)b->n + 16);
@@ -363,6 +545,10 @@ static void g_free(slop *op) {
     slbuf_free(&g->key);
     slbatch_free(g->out);
     slbatch_free(g->res);
+    slbatch_free(g->prev);
+    slmem_free(g->slots);
+    slmem_free(g->index);
+    slbuf_free(&g->keys);
     slmem_free(g);
 }
 

@@ -19,6 +19,16 @@
  * be keyed (ctx->state) in both cases: without group columns, fed by a keyed
  * stream of no columns.
  * Output rows carry the event time of the input row that caused them.
+ *
+ * Mini-batch (mini_batch, Flink's table.exec.mini-batch.enabled): the rows of
+ * one input batch are folded into their groups first, and then each group the
+ * batch touched emits once, in the order the batch first touched them, what
+ * changed over the whole batch: +I (new group), -U/+U (result changed; its
+ * previous result is the one before the batch), -D (the group's count fell to
+ * 0), nothing when the result is what it was. Such output rows carry the event
+ * time (and group columns) of the group's last row in the batch. The final
+ * results are the same as without mini-batch; the changelog is shorter. No row
+ * waits for more rows: the batch is what the input delivered.
  * State TTL (ctx->state_ttl_us) expires idle groups (their next row starts
  * over with +I), as table.exec.state.ttl does in Flink.
  */
@@ -33,6 +43,8 @@ typedef struct slgroup_arg {
     sl_agg *aggs;    /* owned copies (column / as strings owned) */
     int n_aggs;
     bool updating_input; /* the input carries -U/-D rows */
+    bool mini_batch; /* fold each input batch per group first (set by the
+                      * planner after slgroup_arg_new; default false) */
     sl_schema *out;  /* ref */
 } slgroup_arg;
 

@@ -672,6 +672,7 @@ static sl_err plan_distinct(slplan *p, const slselect *sel, slrel *r) {
     if (err) {
         return slplan_err_at(p, sel->pos, err);
     }
+    a->mini_batch = p->mini_batch;
     sl_stream *s = sljob_add_keyed_op(p->job, "GroupAggregate(DISTINCT)", slgroup_new, a,
                                       slgroup_arg_free, r->s, &key, a->out, NULL);
     slrel o;

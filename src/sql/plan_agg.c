@@ -481,6 +481,7 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
             err = slplan_err_at(p, sel->pos, err);
             goto out;
         }
+        ga->mini_batch = p->mini_batch; /* not in the name: the state is the same */
         char head[120];
         snprintf(head, sizeof head, "GroupAggregate(key: %d column%s, aggs: ", nk, nk == 1 ? "" : "s");
         slbuf_puts(&d, head);

@@ -7,6 +7,7 @@
  * lifetime (a view's definition is its AST). Thread: one at a time.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "sql/sql_int.h"
@@ -65,7 +66,10 @@ typedef enum optclass {
 static optclass classify(const char *key) {
     static const char *planner[] = {"table.exec.emit.allow-lateness",
                                     "table.exec.emit.early-fire.enabled",
-                                    "table.exec.emit.early-fire.delay"};
+                                    "table.exec.emit.early-fire.delay",
+                                    "table.exec.mini-batch.enabled",
+                                    "table.exec.mini-batch.allow-latency",
+                                    "table.exec.mini-batch.size"};
     static const char *ignored_prefix[] = {"sql-client.", "table.exec.mini-batch.",
                                            "table.optimizer.", "pipeline.name",
                                            "table.dml-sync", "execution.runtime-mode",
@@ -124,7 +128,18 @@ static sl_err check_set(slplan *p, const slstmt *st) {
     const char *k = st->key, *v = st->value ? st->value : "";
     switch (classify(k)) {
     case OPT_PLANNER: {
-        if (strcmp(k, "table.exec.emit.early-fire.enabled") == 0) {
+        if (strcmp(k, "table.exec.mini-batch.size") == 0) {
+            char *end = NULL;
+            long long n = strtoll(v, &end, 10);
+            if (!*v || *end || n < 1) {
+                return slplan_err(p, st->pos, SL_ERR_ARG,
+                                  "option '%s': expected a number of rows of at least 1, got '%s'",
+                                  k, v);
+            }
+            return SL_OK;
+        }
+        if (strcmp(k, "table.exec.emit.early-fire.enabled") == 0 ||
+            strcmp(k, "table.exec.mini-batch.enabled") == 0) {
             if (strcasecmp(v, "true") != 0 && strcasecmp(v, "false") != 0) {
                 return slplan_err(p, st->pos, SL_ERR_ARG, "option '%s': expected 'true' or 'false', got '%s'", k, v);
             }
@@ -198,6 +213,8 @@ static void planner_opts(slplan *p) {
     const char *v;
     p->allowed_lateness_us = 0;
     p->early_fire_ms = 0;
+    v = opt_get(p->sess, "table.exec.mini-batch.enabled");
+    p->mini_batch = v && strcasecmp(v, "true") == 0;
     if ((v = opt_get(p->sess, "table.exec.emit.allow-lateness"))) {
         sl_parse_duration(v, &p->allowed_lateness_us);
     }

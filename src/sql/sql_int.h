@@ -91,6 +91,8 @@ typedef struct slplan {
     /* window options from SET */
     int64_t allowed_lateness_us;
     int64_t early_fire_ms;
+    /* table.exec.mini-batch.enabled: GROUP BY folds each batch (group.h) */
+    bool mini_batch;
 } slplan;
 
 /* Format an error at a position: "file:line:col: <message>". */
