@@ -192,16 +192,17 @@ def check_q9(want, got):
     wrong = [r for r in got if r not in best[r[0]][1]]
     if wrong:
         r = wrong[0]
+        b = next(iter(best[r[0]][1]))
         fail(f"q9: {len(wrong)} auctions with a row that is not a best bid, e.g. auction "
-             f"{r[0]}: got price {r[price]} at {r[bid_dt]}, want price "
-             f"{-best[r[0]][0][0]} at {best[r[0]][0][1]}")
+             f"{r[0]}: got price {r[price]} at {r[bid_dt]} us, want price {b[price]} at "
+             f"{b[bid_dt]} us ({len(best[r[0]][1])} best rows)")
     ties = sum(1 for k, rows in best.values() if len(rows) > 1)
     return f"one best bid for each of {len(best)} auctions as SQLite ({ties} with ties)"
 
 
 def main():
     q, out_path, all_path = sys.argv[1:4]
-    side_path = sys.argv[4] if len(sys.argv) > 4 else None
+    side_path = sys.argv[4] if len(sys.argv) > 4 and q == "q13" else None
     cols, sql = QUERIES[q]
     db = load(all_path, side_path)
     want = Counter(tuple(canon(c, v) for c, v in zip(cols, row)) for row in db.execute(sql))
