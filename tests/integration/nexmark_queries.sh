@@ -115,6 +115,9 @@ for q in q3 q4 q5 q7 q8 q9 q13 q20; do
           sed -e "s/'connector' = 'blackhole'/'connector' = 'print'/" \
             -e "s|/tmp/sluice-nexmark-side_input.txt|$tmp/side_input.csv|" "bench/nexmark/$q.sql"
         } >"$edge/$q.sql"
+        if grep -q "'connector' = 'nexmark'" "$edge/$q.sql"; then # ddl.sql changed shape: not 100M events
+            bad "$q edges: a nexmark table left in $q.sql"; continue
+        fi
         "$sluice" run --quiet --set parallelism=$p "$edge/$q.sql" >"$edge/$q.out" 2>"$edge/$q.err"
         rc=$?
         if [ $rc -ne 0 ]; then
