@@ -17,15 +17,24 @@ import json
 import sqlite3
 import sys
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from functools import lru_cache
 
 TS_COLS = {"dateTime", "starttime", "endtime"}
+EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
+@lru_cache(maxsize=None)
 def to_us(text):
-    fmt = "%Y-%m-%d %H:%M:%S.%f" if "." in text else "%Y-%m-%d %H:%M:%S"
-    dt = datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-    return int(dt.timestamp()) * 1_000_000 + dt.microsecond
+    """'YYYY-MM-DD HH:MM:SS[.fff]' (UTC) as microseconds since the epoch; by
+    hand, as strptime took a third of this script's time."""
+    day, clock = text.split(" ")
+    y, mo, d = day.split("-")
+    hms, _, frac = clock.partition(".")
+    h, mi, sec = hms.split(":")
+    days = date(int(y), int(mo), int(d)).toordinal() - EPOCH_DAY
+    return ((days * 86400 + int(h) * 3600 + int(mi) * 60 + int(sec)) * 1_000_000
+            + int((frac + "000000")[:6]))
 
 
 def fmt_us(us, fmt):
