@@ -70,10 +70,16 @@ static sl_err check_retractable(const slaggs *g, const sl_agg *aggs) {
 
 sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs, int n,
                        bool updating_input, slgroup_arg **out) {
+    return slgroup_arg_new_filtered(in, key, aggs, NULL, n, updating_input, out);
+}
+
+sl_err slgroup_arg_new_filtered(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs,
+                                const char *const *filters, int n, bool updating_input,
+                                slgroup_arg **out) {
     *out = NULL;
     slaggs g;
     slgroup_arg *a = NULL;
-    sl_err err = slaggs_init(&g, in, aggs, n);
+    sl_err err = slaggs_init_filtered(&g, in, aggs, filters, n);
     if (err) {
         return slerr_prefix(err, "GROUP BY: ");
     }
@@ -97,6 +103,7 @@ sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *
     a->updating_input = updating_input;
     a->n_aggs = n;
     a->aggs = slagg_list_copy(aggs, n);
+    a->filters = slagg_filters_copy(filters, n);
     sl_schema *s;
     if ((err = sl_schema_new(&s))) {
         goto out;
@@ -128,6 +135,7 @@ void slgroup_arg_free(void *arg) {
         return;
     }
     slagg_list_free(a->aggs, a->n_aggs);
+    slagg_filters_free(a->filters, a->n_aggs);
     if (a->in) {
         slschema_unref(a->in);
     }
@@ -410,7 +418,8 @@ slop *slgroup_new(void *arg, int subtask) {
     slgroup *g = slmem_calloc(1, sizeof(*g));
     g->base.vt = &group_vt;
     g->arg = a;
-    if (slaggs_init(&g->aggs, a->in, a->aggs, a->n_aggs) != SL_OK) {
+    if (slaggs_init_filtered(&g->aggs, a->in, a->aggs, (const char *const *)a->filters,
+                             a->n_aggs) != SL_OK) {
         /* slgroup_arg_new checked the same aggregates. */
         slmem_fatal("group aggregates", 0);
     }
