@@ -278,10 +278,24 @@ void slaggs_rec_init(const slaggs *g, void *rec, uint64_t hash) {
 
 /* ---- composite keys of the variable-size tables ---- */
 
+/* n more bytes at the end of b (grown when needed), to be written. The keys
+ * are built per row and per aggregate: this keeps them out of calls. */
+static inline char *buf_room(slbuf *b, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        slbuf_reserve(b, n);
+    }
+    char *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
 static const char *str_key(slaggs *g, int agg, const slagg_key *k, uint32_t *len) {
-    slbuf_reset(&g->kbuf);
-    slbuf_putc(&g->kbuf, (char)agg);
-    slbuf_put(&g->kbuf, k->key, k->klen);
+    g->kbuf.len = 0;
+    char *p = buf_room(&g->kbuf, 1 + (size_t)k->klen);
+    p[0] = (char)agg;
+    if (k->klen) {
+        memcpy(p + 1, k->key, k->klen);
+    }
     *len = (uint32_t)g->kbuf.len;
     return g->kbuf.data;
 }
@@ -290,7 +304,7 @@ static void distinct_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
     const slcol *c = &b->cols[col];
     switch (c->type) {
     case SL_BOOLEAN:
-        slbuf_putc(out, c->v.b[i] ? 1 : 0);
+        *buf_room(out, 1) = c->v.b[i] ? 1 : 0;
         break;
     case SL_DOUBLE: {
         double d = c->v.f64[i];
@@ -299,14 +313,16 @@ static void distinct_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
         } else if (isnan(d)) {
             d = NAN;
         }
-        slbuf_put(out, &d, 8);
+        memcpy(buf_room(out, 8), &d, 8);
         break;
     }
     case SL_STRING:
-        slbuf_put(out, c->v.s[i].ptr, c->v.s[i].len);
+        if (c->v.s[i].len) {
+            memcpy(buf_room(out, c->v.s[i].len), c->v.s[i].ptr, c->v.s[i].len);
+        }
         break;
     default:
-        slbuf_put(out, &c->v.i64[i], 8);
+        memcpy(buf_room(out, 8), &c->v.i64[i], 8);
         break;
     }
 }
@@ -315,11 +331,14 @@ static void distinct_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
  * return its length: the part of a distinct entry's key all sets of a row
  * share. */
 static size_t distinct_prefix(slaggs *g, const slagg_key *k) {
-    slbuf_reset(&g->kbuf);
-    slbuf_putc(&g->kbuf, 0);
-    slbuf_put(&g->kbuf, &k->hash, 8);
-    slbuf_put(&g->kbuf, &k->klen, 4);
-    slbuf_put(&g->kbuf, k->key, k->klen);
+    g->kbuf.len = 0;
+    char *p = buf_room(&g->kbuf, 13 + (size_t)k->klen);
+    p[0] = 0;
+    memcpy(p + 1, &k->hash, 8);
+    memcpy(p + 9, &k->klen, 4);
+    if (k->klen) {
+        memcpy(p + 13, k->key, k->klen);
+    }
     return g->kbuf.len;
 }
 
@@ -663,7 +682,9 @@ void slaggs_add(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const
     rows++;
     memcpy(r, &rows, 8);
     for (int ai = 0; ai < g->n; ai++) {
-        add_one(g, ai, r + g->a[ai].off, st, ns, k, b, i, seq);
+        if (g->a[ai].dset < 0) {
+            add_one(g, ai, r + g->a[ai].off, st, ns, k, b, i, seq);
+        }
     }
     size_t plen = 0;
     for (int d = 0; d < g->n_dsets; d++) {

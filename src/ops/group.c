@@ -13,10 +13,10 @@
  * not every group's.
  *
  * Per input row: the result before the row (previous result) is computed
- * from the record into row 0 of a scratch batch, the row is added (+I, +U) or
- * retracted (-U, -D), the new result goes to scratch row 1; the two are
- * compared value by value (NULL flags included, DOUBLE bitwise) so an
- * unchanged result emits nothing. The previous result is therefore never
+ * from the record into the next row of the output batch, the row is added
+ * (+I, +U) or retracted (-U, -D), the new result goes to the row after; the
+ * two are compared value by value (NULL flags included, DOUBLE bitwise) and
+ * an unchanged result emits nothing (both rows are dropped again). The previous result is therefore never
  * stored: it is always the accumulator's result, which is what was last
  * emitted. A retraction for a group without state (never seen, or expired)
  * is ignored, as Flink does.
@@ -155,19 +155,18 @@ typedef struct slgroup {
     slaggs_store st; /* borrowed tables */
     int nkey;        /* output columns: [0, nkey) group columns, then aggregates */
     slbuf key;       /* the current row's encoded group key */
-    slbatch *out;    /* owned: output being filled */
-    slbatch *res;    /* owned: scratch, row 0 previous result, row 1 new result */
+    slbatch *out;    /* owned: output being filled (results are computed into it) */
     uint64_t seq;    /* arrival number of the next row (FIRST/LAST ties) */
 } slgroup;
 
-/* The output batch, with room for one more row. */
-static slbatch *out_room(slgroup *g) {
-    if (g->out && slbatch_full(g->out)) {
+/* The output batch, with room for two more rows. */
+static slbatch *out_room2(slgroup *g) {
+    if (g->out && g->out->n + 2 > g->out->cap) {
         slop_emit(g->base.ctx, 0, g->out);
         g->out = NULL;
     }
     if (!g->out) {
-        g->out = slbatch_new(g->arg->out, g->base.ctx->batch_rows);
+        g->out = slbatch_new(g->arg->out, SL_MAX(g->base.ctx->batch_rows, 2));
     }
     return g->out;
 }
@@ -176,55 +175,63 @@ static void flush(slgroup *g) {
     if (g->out && g->out->n) {
         slop_emit(g->base.ctx, 0, g->out);
         g->out = NULL;
+    } else if (g->out) {
+        slbatch_clear(g->out); /* strings of dropped (unchanged) rows */
     }
 }
 
-/* Emit (group columns of row i of b, results of scratch row r) as `kind`,
- * with the event time of the input row. */
-static void emit(slgroup *g, const slbatch *b, uint32_t i, uint32_t r, sl_rowkind kind) {
-    slbatch *o = out_room(g);
-    uint32_t row = slbatch_begin_row(o);
-    for (int j = 0; j < g->nkey; j++) {
-        slbatch_copy_value(o, j, row, b, g->arg->key.cols[j], i);
-    }
-    for (int j = 0; j < g->aggs.n; j++) {
-        slbatch_copy_value(o, g->nkey + j, row, g->res, g->nkey + j, r);
-    }
-    o->ts[row] = b->ts[i];
-    o->kind[row] = (uint8_t)kind;
+/* A new row of the output batch (out_room2 made room) holding the results
+ * of `rec`; its group columns, time and kind are set by finish_row once it
+ * is known to be emitted. */
+static uint32_t result_row(slgroup *g, const void *rec, const slagg_key *k) {
+    slbatch *o = g->out;
+    uint32_t r = slbatch_begin_row(o);
+    slaggs_result(&g->aggs, rec, &g->st, k->hash, k, o, g->nkey, r);
     o->n++;
+    return r;
 }
 
-/* Scratch rows 0 and 1 hold the same results (NULL flags and bytes). */
-static bool same_results(const slgroup *g) {
-    const slbatch *s = g->res;
+/* Give output row r the group columns of row i of b, that row's event time
+ * and `kind`. */
+static void finish_row(slgroup *g, uint32_t r, const slbatch *b, uint32_t i, sl_rowkind kind) {
+    slbatch *o = g->out;
+    for (int j = 0; j < g->nkey; j++) {
+        slbatch_copy_value(o, j, r, b, g->arg->key.cols[j], i);
+    }
+    o->ts[r] = b->ts[i];
+    o->kind[r] = (uint8_t)kind;
+}
+
+/* Output rows r0 and r1 hold the same results (NULL flags and bytes). */
+static bool same_results(const slgroup *g, uint32_t r0, uint32_t r1) {
+    const slbatch *s = g->out;
     for (int c = g->nkey; c < g->nkey + g->aggs.n; c++) {
         const slcol *col = &s->cols[c];
-        if (col->nulls[0] != col->nulls[1]) {
+        if (col->nulls[r0] != col->nulls[r1]) {
             return false;
         }
-        if (col->nulls[0]) {
+        if (col->nulls[r0]) {
             continue;
         }
         switch (col->type) {
         case SL_STRING:
-            if (col->v.s[0].len != col->v.s[1].len ||
-                memcmp(col->v.s[0].ptr, col->v.s[1].ptr, col->v.s[0].len) != 0) {
+            if (col->v.s[r0].len != col->v.s[r1].len ||
+                memcmp(col->v.s[r0].ptr, col->v.s[r1].ptr, col->v.s[r0].len) != 0) {
                 return false;
             }
             break;
         case SL_BOOLEAN:
-            if ((col->v.b[0] != 0) != (col->v.b[1] != 0)) {
+            if ((col->v.b[r0] != 0) != (col->v.b[r1] != 0)) {
                 return false;
             }
             break;
         case SL_DOUBLE:
-            if (memcmp(&col->v.f64[0], &col->v.f64[1], sizeof(double)) != 0) {
+            if (memcmp(&col->v.f64[r0], &col->v.f64[r1], sizeof(double)) != 0) {
                 return false;
             }
             break;
         default:
-            if (col->v.i64[0] != col->v.i64[1]) {
+            if (col->v.i64[r0] != col->v.i64[r1]) {
                 return false;
             }
             break;
@@ -233,11 +240,19 @@ static bool same_results(const slgroup *g) {
     return true;
 }
 
-static void result(slgroup *g, const void *rec, const slagg_key *k, uint32_t r) {
-    slaggs_result(&g->aggs, rec, &g->st, k->hash, k, g->res, g->nkey, r);
+/* The result rows r0 (before) and r1 (after) of row i of b: emitted as
+ * -U/+U when they differ, dropped otherwise (the last two rows of out). */
+static void finish_update(slgroup *g, uint32_t r0, uint32_t r1, const slbatch *b, uint32_t i) {
+    if (same_results(g, r0, r1)) {
+        g->out->n -= 2;
+        return;
+    }
+    finish_row(g, r0, b, i, SL_UPDATE_BEFORE);
+    finish_row(g, r1, b, i, SL_UPDATE_AFTER);
 }
 
-/* Fold row i of b into its group and emit what changed. */
+/* Fold row i of b into its group and emit what changed. Results are
+ * computed straight into the output batch. */
 static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
     slagg_key k;
     k.hash = slkey_encode(&g->arg->key, b, i, &g->key);
@@ -245,7 +260,7 @@ static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
     k.klen = (uint32_t)g->key.len;
     uint64_t ns = k.hash;
     bool retract = b->kind[i] == SL_UPDATE_BEFORE || b->kind[i] == SL_DELETE;
-    slbatch_clear(g->res);
+    out_room2(g);
     if (retract) {
         uint32_t vlen = 0;
         void *rec = slkv_get(g->acc, 0, k.key, k.klen, k.hash, &vlen);
@@ -255,40 +270,36 @@ static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
             }
             return; /* nothing to retract from: ignored, as Flink does */
         }
-        result(g, rec, &k, 0);
+        uint32_t r0 = result_row(g, rec, &k);
         slaggs_retract(&g->aggs, rec, &g->st, ns, &k, b, i);
         g->seq++;
         if (slaggs_rec_rows(rec) <= 0) {
             slkv_release(g->acc, rec, false);
             slkv_remove(g->acc, 0, k.key, k.klen, k.hash);
             slaggs_clear_key(&g->aggs, &g->st, ns, &k);
-            emit(g, b, i, 0, SL_DELETE);
+            finish_row(g, r0, b, i, SL_DELETE);
             return;
         }
-        result(g, rec, &k, 1);
+        uint32_t r1 = result_row(g, rec, &k);
         slkv_release(g->acc, rec, true);
-        if (!same_results(g)) {
-            emit(g, b, i, 0, SL_UPDATE_BEFORE);
-            emit(g, b, i, 1, SL_UPDATE_AFTER);
-        }
+        finish_update(g, r0, r1, b, i);
         return;
     }
     bool created = false;
     void *rec = slkv_upsert(g->acc, 0, k.key, k.klen, k.hash, &created);
     if (created) {
         slaggs_rec_init(&g->aggs, rec, k.hash);
-    } else {
-        result(g, rec, &k, 0);
+        slaggs_add(&g->aggs, rec, &g->st, ns, &k, b, i, g->seq++);
+        uint32_t r = result_row(g, rec, &k);
+        slkv_release(g->acc, rec, true);
+        finish_row(g, r, b, i, SL_INSERT);
+        return;
     }
+    uint32_t r0 = result_row(g, rec, &k);
     slaggs_add(&g->aggs, rec, &g->st, ns, &k, b, i, g->seq++);
-    result(g, rec, &k, 1);
+    uint32_t r1 = result_row(g, rec, &k);
     slkv_release(g->acc, rec, true);
-    if (created) {
-        emit(g, b, i, 1, SL_INSERT);
-    } else if (!same_results(g)) {
-        emit(g, b, i, 0, SL_UPDATE_BEFORE);
-        emit(g, b, i, 1, SL_UPDATE_AFTER);
-    }
+    finish_update(g, r0, r1, b, i);
 }
 
 /* Incremental TTL cleanup: examine up to `budget` entries per table. */
@@ -322,7 +333,6 @@ static sl_err g_open(slop *op, slopctx *c) {
             tables[i]->ttl_on_read = true;
         }
     }
-    g->res = slbatch_new(g->arg->out, 2);
     return SL_OK;
 }
 
@@ -370,7 +380,6 @@ static void g_free(slop *op) {
     slaggs_free(&g->aggs);
     slbuf_free(&g->key);
     slbatch_free(g->out);
-    slbatch_free(g->res);
     slmem_free(g);
 }
 
