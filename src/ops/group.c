@@ -26,7 +26,10 @@
  * rows and its STRING values are read by each result, so they expire
  * together; an expired group starts over with +I. COUNT DISTINCT values
  * expire one by one as in Flink (each MapState entry has its own TTL): a
- * value not seen for the TTL is forgotten although its group lives on.
+ * value not seen for the TTL is forgotten although its group lives on. The
+ * DISTINCT aggregates over one column share a value's entry (agg.h), so a
+ * row any of them takes keeps the value alive for all, as in Flink's one
+ * distinct MapState per column.
  * Expired entries are removed incrementally after each batch and on ticks,
  * and counted in metrics->rows_expired.
  *
