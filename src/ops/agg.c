@@ -264,6 +264,19 @@ void slaggs_free(slaggs *g) {
     memset(g, 0, sizeof(*g));
 }
 
+void slaggs_distinct_bits(slaggs *g) {
+    bool ok = true;
+    for (int d = 0; d < g->n_dsets; d++) {
+        ok &= g->dsets[d].n <= 64;
+    }
+    g->distinct_bits = ok;
+}
+
+/* Bytes of an entry value of set ds. */
+static inline uint32_t dset_vlen(const slaggs *g, const slagg_dset *ds) {
+    return g->distinct_bits ? 8 : 8 * (uint32_t)ds->n;
+}
+
 void slaggs_rec_init(const slaggs *g, void *rec, uint64_t hash) {
     memset(rec, 0, g->rec_size);
     memcpy((char *)rec + 8, &hash, 8);
@@ -448,6 +461,34 @@ static void dset_add(slaggs *g, const slagg_dset *ds, char *rec, const slaggs_st
     const char *ck = distinct_key(g, ds, *plen, b, i, &klen);
     uint64_t dh = distinct_hash(k->hash, ck, klen);
     char *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
+    if (g->distinct_bits) {
+        uint64_t bits = 0, had = 0;
+        for (int j = 0; j < ds->n; j++) {
+            bits |= (uint64_t)take[j] << j;
+        }
+        if (v && vl == 8) {
+            memcpy(&had, v, 8);
+        }
+        uint64_t fresh = bits & ~had;
+        for (int j = 0; j < ds->n && fresh; j++) {
+            if ((fresh >> j) & 1) {
+                count_add(rec, &g->a[ds->aggs[j]], 1);
+            }
+        }
+        if (v && vl == 8) {
+            if (fresh) {
+                had |= bits;
+                memcpy(v, &had, 8);
+            }
+            slkv_release(st->distinct, v, fresh != 0);
+            return;
+        }
+        if (v) {
+            slkv_release(st->distinct, v, false);
+        }
+        slkv_put(st->distinct, ns, ck, klen, dh, &bits, 8);
+        return;
+    }
     if (v && vl == 8 * (uint32_t)ds->n) {
         for (int j = 0; j < ds->n; j++) {
             if (!take[j]) {
@@ -481,8 +522,8 @@ static void dset_retract(slaggs *g, const slagg_dset *ds, char *rec, const slagg
                          uint64_t ns, const slagg_key *k, const slbatch *b, uint32_t i,
                          size_t *plen) {
     uint8_t take[SLAGG_MAX];
-    if (!dset_takes(g, ds, b, i, take)) {
-        return;
+    if (g->distinct_bits || !dset_takes(g, ds, b, i, take)) {
+        return; /* bitmaps: the input has no retractions (slaggs_distinct_bits) */
     }
     if (!*plen) {
         *plen = distinct_prefix(g, k);
@@ -1157,7 +1198,7 @@ static const slagg_dset *distinct_entry(const slaggs *g, const char *ck, uint32_
         return NULL;
     }
     const slagg_dset *ds = &g->dsets[g->a[lead].dset];
-    if (ds->leader != lead || vlen != 8 * (uint32_t)ds->n) {
+    if (ds->leader != lead || vlen != dset_vlen(g, ds)) {
         return NULL;
     }
     memcpy(hash, ck + 1, 8);
@@ -1188,7 +1229,27 @@ static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *va
     uint32_t vl = 0;
     uint64_t dh = distinct_hash(hash, ck, klen);
     char *dst = slkv_get(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &vl);
-    if (dst && vl == vlen) {
+    if (dv->g->distinct_bits) {
+        /* Bitmaps: OR; a member is new where only src has its bit. */
+        uint64_t sb = (uint64_t)src[0], db = 0;
+        if (dst && vl == 8) {
+            memcpy(&db, dst, 8);
+        }
+        for (int j = 0; j < ds->n; j++) {
+            fresh[j] = ((sb & ~db) >> j) & 1;
+            any |= fresh[j];
+        }
+        if (dst && vl == 8) {
+            db |= sb;
+            memcpy(dst, &db, 8);
+            slkv_release(dv->ds->distinct, dst, any);
+        } else {
+            if (dst) {
+                slkv_release(dv->ds->distinct, dst, false);
+            }
+            slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &sb, 8);
+        }
+    } else if (dst && vl == vlen) {
         for (int j = 0; j < ds->n; j++) {
             int64_t m;
             memcpy(&m, dst + 8 * j, 8);

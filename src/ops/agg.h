@@ -42,6 +42,11 @@
  * by slot. With one member per set (no two DISTINCT aggregates over one
  * column) the layout is the one before sets existed (byte = the aggregate,
  * one int64), so such state from older checkpoints reads back unchanged.
+ * Inputs without retractions (slaggs_distinct_bits: GROUP BY over an
+ * append-only input) need no multiplicities, only whether a member took
+ * the value: the entry's value is then one uint64 with bit j set when
+ * member j did (sets of at most 64 members), merged by OR. Flink keeps a
+ * bitmap for such inputs too.
  *
  * FILTER (WHERE c) of an aggregate is a BOOLEAN input column (slagg_col.
  * filter): rows where it is not TRUE leave that aggregate alone (n_rows in
@@ -91,6 +96,7 @@ typedef struct slaggs {
     bool has_str, has_distinct;
     bool retractable;  /* every aggregate supports retract */
     bool mergeable;    /* every aggregate supports merge */
+    bool distinct_bits; /* distinct entries hold a member bitmap (no retraction) */
     slbuf kbuf;        /* scratch for composite keys */
     slbuf vbuf;        /* scratch for visits */
 } slaggs;
@@ -117,6 +123,11 @@ sl_err slaggs_init(slaggs *g, const sl_schema *in, const sl_agg *aggs, int n);
 sl_err slaggs_init_filtered(slaggs *g, const sl_schema *in, const sl_agg *aggs,
                             const char *const *filters, int n);
 void slaggs_free(slaggs *g);
+/* Keep distinct entries as member bitmaps (see the file comment) when every
+ * set has at most 64 members; for inputs that never retract (slaggs_retract
+ * then leaves COUNT DISTINCT alone). Call right after init, before any
+ * state is written; the choice is part of the state layout. */
+void slaggs_distinct_bits(slaggs *g);
 
 /* Initialise a fresh record of a key with hash `hash` (n_rows 0, every
  * aggregate empty). */

@@ -7,7 +7,9 @@
  * cover them):
  *   group.acc       fixed  (0, group key) -> aggregate record (agg.h)
  *   group.str       var    STRING values of MIN/MAX/FIRST/LAST (agg.h)
- *   group.distinct  var    COUNT DISTINCT value sets (agg.h)
+ *   group.distinct  var    COUNT DISTINCT value sets (agg.h): per value a
+ *                          multiplicity per aggregate over an updating input,
+ *                          a member bitmap over an append-only one
  * The variable-size parts of a group live in namespace = the group key's hash,
  * so removing one group (its count fell to 0) visits only its own entries,
  * not every group's.
@@ -434,6 +436,9 @@ slop *slgroup_new(void *arg, int subtask) {
                              a->n_aggs) != SL_OK) {
         /* slgroup_arg_new checked the same aggregates. */
         slmem_fatal("group aggregates", 0);
+    }
+    if (!a->updating_input) {
+        slaggs_distinct_bits(&g->aggs); /* no retractions: member bitmaps */
     }
     g->nkey = a->key.n;
     return &g->base;

@@ -160,6 +160,108 @@ TEST(sets_group_aggregates_by_column) {
     slschema_unref(in);
 }
 
+/* The rows of the layout tests: v, s, f1, f2 (-1: NULL). */
+static slbatch *layout_rows(const sl_schema *in) {
+    static const struct {
+        int64_t v;
+        const char *s;
+        int f1, f2;
+    } rows[] = {
+        {1, "x", 1, 0}, {1, "x", 0, 1}, {1, "y", 0, 0}, {2, "x", -1, 1}, {-1, NULL, 1, 1},
+    };
+    slbatch *b = slbatch_new((sl_schema *)in, 8);
+    for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++) {
+        uint32_t r = slbatch_begin_row(b);
+        slbatch_set_str(b, 0, r, "k", 1);
+        if (rows[i].v >= 0) {
+            slbatch_set_i64(b, 1, r, rows[i].v);
+        }
+        if (rows[i].s) {
+            slbatch_set_str(b, 2, r, rows[i].s, 1);
+        }
+        if (rows[i].f1 >= 0) {
+            slbatch_set_bool(b, 3, r, rows[i].f1);
+        }
+        if (rows[i].f2 >= 0) {
+            slbatch_set_bool(b, 4, r, rows[i].f2);
+        }
+        b->n++;
+    }
+    return b;
+}
+
+/*
+ * Rows 0-1 in namespace 7 of one store, rows 2-4 in namespace 0 of another
+ * (the record in a table, as the window operator keeps it), merged
+ * (slaggs_merge, then slaggs_merge_distinct): the results of all five rows
+ * in one record. With multiplicities and with member bitmaps (whose entries
+ * are one uint64 each).
+ */
+TEST(sets_merge_multiplicities_and_bitmaps) {
+    sl_schema *in, *os;
+    CHECK(sl_schema_parse(SCHEMA, &in) == SL_OK);
+    CHECK(sl_schema_parse("n BIGINT, nd BIGINT, nd1 BIGINT, nd2 BIGINT, n1 BIGINT, s2 BIGINT, "
+                          "ns1 BIGINT, ns2 BIGINT",
+                          &os) == SL_OK);
+    slbatch *b = layout_rows(in);
+    for (int bits = 0; bits <= 1; bits++) {
+        slaggs g;
+        CHECK_INT(slaggs_init_filtered(&g, in, AGGS, FILTERS, NAGGS), SL_OK);
+        if (bits) {
+            slaggs_distinct_bits(&g);
+            CHECK(g.distinct_bits);
+        }
+        slstate *st = sltest_state_new(SL_KEY_GROUPS);
+        slaggs_store sa = {slstate_table(st, "a.str", 0), slstate_table(st, "a.distinct", 0)};
+        slaggs_store sb = {slstate_table(st, "b.str", 0), slstate_table(st, "b.distinct", 0)};
+        slkv *recs = slstate_table(st, "b.acc", g.rec_size);
+        slagg_key k = {"k", 1, 0x1234567890abcdefULL};
+        char ra[512];
+        slaggs_rec_init(&g, ra, k.hash);
+        for (uint32_t i = 0; i < 2; i++) {
+            slaggs_add(&g, ra, &sa, 7, &k, b, i, i);
+        }
+        bool created;
+        char *rb = slkv_upsert(recs, 0, k.key, k.klen, k.hash, &created);
+        slaggs_rec_init(&g, rb, k.hash);
+        for (uint32_t i = 2; i < 5; i++) {
+            slaggs_add(&g, rb, &sb, 0, &k, b, i, i);
+        }
+        entries e = {0};
+        slkv_visit_ns(sa.distinct, 7, count_entry, &e);
+        CHECK_INT(e.n, 2); /* v=1, x */
+        CHECK_INT(e.vlens, bits ? 16 : 3 * 8 + 2 * 8);
+        /* counts: v=1 [2,1,1], x [1,1]; bits: v=1 0b111, x 0b11 */
+        CHECK_INT(e.mults, bits ? 7 + 3 : 4 + 2);
+        slaggs_merge(&g, rb, &sb, 0, ra, &sa, 7, &k);
+        slkv_release(recs, rb, true);
+        slaggs_merge_distinct(&g, &sb, 0, &sa, 7, recs, 0, NULL);
+        e = (entries){0};
+        slkv_visit_ns(sb.distinct, 0, count_entry, &e);
+        CHECK_INT(e.n, 3); /* v=1, v=2, x (y was taken by no member) */
+        CHECK_INT(e.vlens, bits ? 24 : 3 * 8 + 3 * 8 + 2 * 8);
+        /* counts: v=1 [3,1,1], v=2 [1,0,1], x [1,2]; bits: 0b111, 0b101, 0b11 */
+        CHECK_INT(e.mults, bits ? 7 + 5 + 3 : 5 + 2 + 3);
+        uint32_t vl;
+        rb = slkv_get(recs, 0, k.key, k.klen, k.hash, &vl);
+        CHECK(rb != NULL);
+        slbatch *out = slbatch_new(os, 1);
+        slaggs_result(&g, rb, &sb, 0, &k, out, 0, 0);
+        slkv_release(recs, rb, false);
+        int64_t want[] = {5, 2, 1, 2, 2, 3, 1, 1};
+        for (int c = 0; c < 8; c++) {
+            CHECK_INT(out->cols[c].v.i64[0], want[c]);
+        }
+        slbatch_free(out);
+        sltest_unpin(st);
+        slstate_free(st);
+        slaggs_free(&g);
+    }
+    slbatch_free(b);
+    slschema_unref(os);
+    slschema_unref(in);
+}
+
 /* ---- GROUP BY over a changelog ---- */
 
 static void group_cuts_ttl(bool updating, int64_t ttl_us, const char *const *script,
