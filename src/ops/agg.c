@@ -121,6 +121,36 @@ static bool is_numeric(sl_type t) {
 }
 
 sl_err slaggs_init(slaggs *g, const sl_schema *in, const sl_agg *aggs, int n) {
+    return slaggs_init_filtered(g, in, aggs, NULL, n);
+}
+
+/* Group the COUNT DISTINCT aggregates by column into distinct sets. */
+static void make_dsets(slaggs *g) {
+    for (int i = 0; i < g->n; i++) {
+        slagg_col *a = &g->a[i];
+        a->dset = a->slot = -1;
+        if (a->kind != SL_AGG_COUNT_DISTINCT) {
+            continue;
+        }
+        int d = 0;
+        while (d < g->n_dsets && g->dsets[d].col != a->col) {
+            d++;
+        }
+        if (d == g->n_dsets) {
+            g->dsets[d].col = a->col;
+            g->dsets[d].leader = i;
+            g->dsets[d].aggs = slmem_calloc((size_t)g->n, sizeof(int));
+            g->n_dsets++;
+        }
+        slagg_dset *ds = &g->dsets[d];
+        a->dset = d;
+        a->slot = ds->n;
+        ds->aggs[ds->n++] = i;
+    }
+}
+
+sl_err slaggs_init_filtered(slaggs *g, const sl_schema *in, const sl_agg *aggs,
+                            const char *const *filters, int n) {
     memset(g, 0, sizeof(*g));
     if (n < 0 || n > SLAGG_MAX) {
         return slerr_set(SL_ERR_ARG, "between 0 and %d aggregates are allowed, not %d", SLAGG_MAX,
@@ -137,6 +167,7 @@ sl_err slaggs_init(slaggs *g, const sl_schema *in, const sl_agg *aggs, int n) {
         slagg_col *a = &g->a[i];
         a->kind = s->kind;
         a->col = -1;
+        a->filter = -1;
         const char *name = slagg_kind_name(s->kind);
         if (s->kind < SL_AGG_COUNT || s->kind > SL_AGG_UDAF) {
             err = slerr_set(SL_ERR_ARG, "aggregate %d: unknown kind %d", i, (int)s->kind);
@@ -192,11 +223,26 @@ sl_err slaggs_init(slaggs *g, const sl_schema *in, const sl_agg *aggs, int n) {
         default:
             break;
         }
+        if (filters && filters[i]) {
+            a->filter = sl_schema_find(in, filters[i]);
+            if (a->filter < 0) {
+                err = slerr_set(SL_ERR_NOTFOUND, "%s FILTER: no column '%s' in the input", name,
+                                filters[i]);
+                goto out;
+            }
+            if (sl_schema_type(in, a->filter) != SL_BOOLEAN) {
+                err = slerr_set(SL_ERR_TYPE, "%s FILTER: column '%s' is %s, BOOLEAN is needed",
+                                name, filters[i], sl_type_name(sl_schema_type(in, a->filter)));
+                goto out;
+            }
+        }
         a->out_type = slagg_out_type(a->kind, a->in_type, a->udaf);
         a->off = off;
         off += state_size(a);
     }
     g->rec_size = off;
+    g->dsets = slmem_calloc(n ? (size_t)n : 1, sizeof(slagg_dset));
+    make_dsets(g);
 out:
     if (err) {
         slaggs_free(g);
@@ -209,9 +255,26 @@ void slaggs_free(slaggs *g) {
         return;
     }
     slmem_free(g->a);
+    for (int d = 0; d < g->n_dsets; d++) {
+        slmem_free(g->dsets[d].aggs);
+    }
+    slmem_free(g->dsets);
     slbuf_free(&g->kbuf);
     slbuf_free(&g->vbuf);
     memset(g, 0, sizeof(*g));
+}
+
+void slaggs_distinct_bits(slaggs *g) {
+    bool ok = true;
+    for (int d = 0; d < g->n_dsets; d++) {
+        ok &= g->dsets[d].n <= 64;
+    }
+    g->distinct_bits = ok;
+}
+
+/* Bytes of an entry value of set ds. */
+static inline uint32_t dset_vlen(const slaggs *g, const slagg_dset *ds) {
+    return g->distinct_bits ? 8 : 8 * (uint32_t)ds->n;
 }
 
 void slaggs_rec_init(const slaggs *g, void *rec, uint64_t hash) {
@@ -228,10 +291,24 @@ void slaggs_rec_init(const slaggs *g, void *rec, uint64_t hash) {
 
 /* ---- composite keys of the variable-size tables ---- */
 
+/* n more bytes at the end of b (grown when needed), to be written. The keys
+ * are built per row and per aggregate: this keeps them out of calls. */
+static inline char *buf_room(slbuf *b, size_t n) {
+    if (b->len + n + 1 > b->cap) {
+        slbuf_reserve(b, n);
+    }
+    char *p = b->data + b->len;
+    b->len += n;
+    return p;
+}
+
 static const char *str_key(slaggs *g, int agg, const slagg_key *k, uint32_t *len) {
-    slbuf_reset(&g->kbuf);
-    slbuf_putc(&g->kbuf, (char)agg);
-    slbuf_put(&g->kbuf, k->key, k->klen);
+    g->kbuf.len = 0;
+    char *p = buf_room(&g->kbuf, 1 + (size_t)k->klen);
+    p[0] = (char)agg;
+    if (k->klen) {
+        memcpy(p + 1, k->key, k->klen);
+    }
     *len = (uint32_t)g->kbuf.len;
     return g->kbuf.data;
 }
@@ -240,7 +317,7 @@ static void distinct_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
     const slcol *c = &b->cols[col];
     switch (c->type) {
     case SL_BOOLEAN:
-        slbuf_putc(out, c->v.b[i] ? 1 : 0);
+        *buf_room(out, 1) = c->v.b[i] ? 1 : 0;
         break;
     case SL_DOUBLE: {
         double d = c->v.f64[i];
@@ -249,26 +326,42 @@ static void distinct_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
         } else if (isnan(d)) {
             d = NAN;
         }
-        slbuf_put(out, &d, 8);
+        memcpy(buf_room(out, 8), &d, 8);
         break;
     }
     case SL_STRING:
-        slbuf_put(out, c->v.s[i].ptr, c->v.s[i].len);
+        if (c->v.s[i].len) {
+            memcpy(buf_room(out, c->v.s[i].len), c->v.s[i].ptr, c->v.s[i].len);
+        }
         break;
     default:
-        slbuf_put(out, &c->v.i64[i], 8);
+        memcpy(buf_room(out, 8), &c->v.i64[i], 8);
         break;
     }
 }
 
-static const char *distinct_key(slaggs *g, int agg, const slagg_key *k, const slbatch *b,
+/* Write [set byte, filled per set][u64 hash][u32 klen][key] into g->kbuf and
+ * return its length: the part of a distinct entry's key all sets of a row
+ * share. */
+static size_t distinct_prefix(slaggs *g, const slagg_key *k) {
+    g->kbuf.len = 0;
+    char *p = buf_room(&g->kbuf, 13 + (size_t)k->klen);
+    p[0] = 0;
+    memcpy(p + 1, &k->hash, 8);
+    memcpy(p + 9, &k->klen, 4);
+    if (k->klen) {
+        memcpy(p + 13, k->key, k->klen);
+    }
+    return g->kbuf.len;
+}
+
+/* Complete g->kbuf (holding a prefix of `plen` bytes) into the entry key of
+ * set ds for the value of row i. */
+static const char *distinct_key(slaggs *g, const slagg_dset *ds, size_t plen, const slbatch *b,
                                 uint32_t i, uint32_t *len) {
-    slbuf_reset(&g->kbuf);
-    slbuf_putc(&g->kbuf, (char)agg);
-    slbuf_put(&g->kbuf, &k->hash, 8);
-    slbuf_put(&g->kbuf, &k->klen, 4);
-    slbuf_put(&g->kbuf, k->key, k->klen);
-    distinct_value(&g->kbuf, b, g->a[agg].col, i);
+    g->kbuf.len = plen;
+    g->kbuf.data[0] = (char)ds->leader;
+    distinct_value(&g->kbuf, b, ds->col, i);
     *len = (uint32_t)g->kbuf.len;
     return g->kbuf.data;
 }
@@ -318,6 +411,152 @@ static slv col_value(const slcol *c, uint32_t i) {
         break;
     }
     return v;
+}
+
+/* Whether row i of b passes aggregate a's FILTER (TRUE, not NULL). */
+static inline bool passes(const slagg_col *a, const slbatch *b, uint32_t i) {
+    if (a->filter < 0) {
+        return true;
+    }
+    const slcol *f = &b->cols[a->filter];
+    return !f->nulls[i] && f->v.b[i];
+}
+
+static inline void count_add(char *rec, const slagg_col *a, int64_t d) {
+    st_count s;
+    memcpy(&s, rec + a->off, sizeof(s));
+    s.n += d;
+    memcpy(rec + a->off, &s, sizeof(s));
+}
+
+/* Which members of set ds accept row i (take[j]); false when none does or
+ * the value is NULL. */
+static bool dset_takes(const slaggs *g, const slagg_dset *ds, const slbatch *b, uint32_t i,
+                       uint8_t *take) {
+    if (b->cols[ds->col].nulls[i]) {
+        return false;
+    }
+    bool any = false;
+    for (int j = 0; j < ds->n; j++) {
+        take[j] = passes(&g->a[ds->aggs[j]], b, i);
+        any |= take[j];
+    }
+    return any;
+}
+
+/* Add row i to set ds of record rec (namespace ns, key k). *plen is the
+ * length of the key prefix in g->kbuf, 0 until the first set of the row
+ * encodes it. */
+static void dset_add(slaggs *g, const slagg_dset *ds, char *rec, const slaggs_store *st,
+                     uint64_t ns, const slagg_key *k, const slbatch *b, uint32_t i,
+                     size_t *plen) {
+    uint8_t take[SLAGG_MAX];
+    if (!dset_takes(g, ds, b, i, take)) {
+        return;
+    }
+    if (!*plen) {
+        *plen = distinct_prefix(g, k);
+    }
+    uint32_t klen, vl = 0;
+    const char *ck = distinct_key(g, ds, *plen, b, i, &klen);
+    uint64_t dh = distinct_hash(k->hash, ck, klen);
+    char *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
+    if (g->distinct_bits) {
+        uint64_t bits = 0, had = 0;
+        for (int j = 0; j < ds->n; j++) {
+            bits |= (uint64_t)take[j] << j;
+        }
+        if (v && vl == 8) {
+            memcpy(&had, v, 8);
+        }
+        uint64_t fresh = bits & ~had;
+        for (int j = 0; j < ds->n && fresh; j++) {
+            if ((fresh >> j) & 1) {
+                count_add(rec, &g->a[ds->aggs[j]], 1);
+            }
+        }
+        if (v && vl == 8) {
+            if (fresh) {
+                had |= bits;
+                memcpy(v, &had, 8);
+            }
+            slkv_release(st->distinct, v, fresh != 0);
+            return;
+        }
+        if (v) {
+            slkv_release(st->distinct, v, false);
+        }
+        slkv_put(st->distinct, ns, ck, klen, dh, &bits, 8);
+        return;
+    }
+    if (v && vl == 8 * (uint32_t)ds->n) {
+        for (int j = 0; j < ds->n; j++) {
+            if (!take[j]) {
+                continue;
+            }
+            int64_t m;
+            memcpy(&m, v + 8 * j, 8);
+            if (m++ == 0) {
+                count_add(rec, &g->a[ds->aggs[j]], 1);
+            }
+            memcpy(v + 8 * j, &m, 8);
+        }
+        slkv_release(st->distinct, v, true);
+        return;
+    }
+    if (v) { /* not of this layout (cannot happen with state this code wrote) */
+        slkv_release(st->distinct, v, false);
+    }
+    int64_t m[SLAGG_MAX];
+    for (int j = 0; j < ds->n; j++) {
+        m[j] = take[j];
+        if (take[j]) {
+            count_add(rec, &g->a[ds->aggs[j]], 1);
+        }
+    }
+    slkv_put(st->distinct, ns, ck, klen, dh, m, 8 * (uint32_t)ds->n);
+}
+
+/* Take row i back out of set ds (as dset_add). */
+static void dset_retract(slaggs *g, const slagg_dset *ds, char *rec, const slaggs_store *st,
+                         uint64_t ns, const slagg_key *k, const slbatch *b, uint32_t i,
+                         size_t *plen) {
+    uint8_t take[SLAGG_MAX];
+    if (g->distinct_bits || !dset_takes(g, ds, b, i, take)) {
+        return; /* bitmaps: the input has no retractions (slaggs_distinct_bits) */
+    }
+    if (!*plen) {
+        *plen = distinct_prefix(g, k);
+    }
+    uint32_t klen, vl = 0;
+    const char *ck = distinct_key(g, ds, *plen, b, i, &klen);
+    uint64_t dh = distinct_hash(k->hash, ck, klen);
+    char *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
+    if (!v) {
+        return; /* never added (or expired): nothing to take back */
+    }
+    if (vl != 8 * (uint32_t)ds->n) {
+        slkv_release(st->distinct, v, false);
+        return;
+    }
+    bool live = false;
+    for (int j = 0; j < ds->n; j++) {
+        int64_t m;
+        memcpy(&m, v + 8 * j, 8);
+        if (take[j] && m > 0) {
+            if (--m == 0) {
+                count_add(rec, &g->a[ds->aggs[j]], -1);
+            }
+            memcpy(v + 8 * j, &m, 8);
+        }
+        live |= m > 0;
+    }
+    if (live) {
+        slkv_release(st->distinct, v, true);
+    } else {
+        slkv_release(st->distinct, v, false);
+        slkv_remove(st->distinct, ns, ck, klen, dh);
+    }
 }
 
 /* ---- add ---- */
@@ -402,6 +641,9 @@ static void udaf_call_add(const slagg_col *a, char *p, const slbatch *b, uint32_
 static void add_one(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t ns,
                     const slagg_key *k, const slbatch *b, uint32_t i, uint64_t seq) {
     const slagg_col *a = &g->a[ai];
+    if (!passes(a, b, i)) {
+        return;
+    }
     if (a->col < 0) { /* COUNT(*) */
         st_count s;
         memcpy(&s, p, sizeof(s));
@@ -465,31 +707,8 @@ static void add_one(slaggs *g, int ai, char *p, const slaggs_store *st, uint64_t
     case SL_AGG_LAST_VALUE:
         add_firstlast(g, ai, p, st, ns, k, c, i, b->ts[i], seq);
         break;
-    case SL_AGG_COUNT_DISTINCT: {
-        uint32_t klen;
-        const char *ck = distinct_key(g, ai, k, b, i, &klen);
-        bool created = false;
-        uint32_t vl = 0;
-        uint64_t dh = distinct_hash(k->hash, ck, klen);
-        void *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
-        int64_t cnt = 1;
-        if (v) {
-            memcpy(&cnt, v, 8);
-            cnt++;
-            memcpy(v, &cnt, 8);
-            slkv_release(st->distinct, v, true);
-        } else {
-            slkv_put(st->distinct, ns, ck, klen, dh, &cnt, 8);
-            created = true;
-        }
-        if (created) {
-            st_count s;
-            memcpy(&s, p, sizeof(s));
-            s.n++;
-            memcpy(p, &s, sizeof(s));
-        }
-        break;
-    }
+    case SL_AGG_COUNT_DISTINCT:
+        break; /* by distinct set: dset_add */
     case SL_AGG_UDAF:
         udaf_call_add(a, p, b, i, false);
         break;
@@ -504,7 +723,13 @@ void slaggs_add(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, const
     rows++;
     memcpy(r, &rows, 8);
     for (int ai = 0; ai < g->n; ai++) {
-        add_one(g, ai, r + g->a[ai].off, st, ns, k, b, i, seq);
+        if (g->a[ai].dset < 0) {
+            add_one(g, ai, r + g->a[ai].off, st, ns, k, b, i, seq);
+        }
+    }
+    size_t plen = 0;
+    for (int d = 0; d < g->n_dsets; d++) {
+        dset_add(g, &g->dsets[d], r, st, ns, k, b, i, &plen);
     }
 }
 
@@ -570,10 +795,9 @@ static void fold_sum_f64(void *const *recs, uint32_t off, uint32_t sum_off, cons
 }
 
 /* MIN/MAX of a fixed-size value (as add_minmax). */
-static void fold_minmax(const slagg_col *a, void *const *recs, const slcol *c, uint32_t first,
-                        uint32_t n) {
+static void fold_minmax(const slagg_col *a, void *const *recs, const slcol *c,
+                        const uint8_t *nulls, uint32_t first, uint32_t n) {
     int want = a->kind == SL_AGG_MIN ? -1 : 1;
-    const uint8_t *nulls = c->nulls + first;
     for (uint32_t j = 0; j < n; j++) {
         if (nulls[j]) {
             continue;
@@ -612,10 +836,11 @@ void slaggs_add_rows(slaggs *g, void *const *recs, const slaggs_store *st, uint6
 static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint64_t ns,
                       const slkv_key *keys, const slbatch *b, uint32_t first, uint32_t n,
                       uint64_t seq0) {
-    /* The record's row count, with the first COUNT(*) in the same pass. */
+    /* The record's row count, with the first unfiltered COUNT(*) in the
+     * same pass. */
     int star = -1;
     for (int ai = 0; ai < g->n && star < 0; ai++) {
-        star = g->a[ai].col < 0 ? ai : -1;
+        star = g->a[ai].col < 0 && g->a[ai].filter < 0 ? ai : -1;
     }
     if (star >= 0) {
         uint32_t off = g->a[star].off;
@@ -627,16 +852,29 @@ static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint
     } else {
         fold_count(recs, 0, NULL, n);
     }
+    uint8_t skip[ADD_CHUNK];
     for (int ai = 0; ai < g->n; ai++) {
         const slagg_col *a = &g->a[ai];
+        if (a->kind == SL_AGG_COUNT_DISTINCT) {
+            continue; /* by distinct set, below */
+        }
+        const slcol *c = a->col >= 0 ? &b->cols[a->col] : NULL;
+        const uint8_t *nulls = c ? c->nulls + first : NULL;
+        if (a->filter >= 0) {
+            /* Rows the filter rejects count as NULLs. */
+            const slcol *f = &b->cols[a->filter];
+            for (uint32_t j = 0; j < n; j++) {
+                skip[j] = (uint8_t)((nulls && nulls[j]) || f->nulls[first + j] ||
+                                    !f->v.b[first + j]);
+            }
+            nulls = skip;
+        }
         if (a->col < 0) {
             if (ai != star) {
-                fold_count(recs, a->off, NULL, n); /* COUNT(*) */
+                fold_count(recs, a->off, nulls, n); /* COUNT(*) */
             }
             continue;
         }
-        const slcol *c = &b->cols[a->col];
-        const uint8_t *nulls = c->nulls + first;
         bool dbl = c->type == SL_DOUBLE;
         switch (a->kind) {
         case SL_AGG_COUNT:
@@ -659,19 +897,29 @@ static void add_chunk(slaggs *g, void *const *recs, const slaggs_store *st, uint
         case SL_AGG_MIN:
         case SL_AGG_MAX:
             if (c->type != SL_STRING) {
-                fold_minmax(a, recs, c, first, n);
+                fold_minmax(a, recs, c, nulls, first, n);
                 continue;
             }
             break;
         default:
             break;
         }
-        /* The rest (STDDEV, FIRST/LAST, STRING MIN/MAX, COUNT DISTINCT,
-         * UDAFs): row by row. */
+        /* The rest (STDDEV, FIRST/LAST, STRING MIN/MAX, UDAFs): row by row
+         * (add_one applies the filter). */
         for (uint32_t j = 0; j < n; j++) {
             const slkv_key *kk = &keys[j];
             slagg_key k = {kk->key, kk->klen, kk->hash};
             add_one(g, ai, (char *)recs[j] + a->off, st, ns, &k, b, first + j, seq0 + j);
+        }
+    }
+    /* COUNT DISTINCT: row by row, each row's key prefix encoded once for all
+     * its sets. */
+    for (uint32_t j = 0; j < n && g->n_dsets; j++) {
+        const slkv_key *kk = &keys[j];
+        slagg_key k = {kk->key, kk->klen, kk->hash};
+        size_t plen = 0;
+        for (int d = 0; d < g->n_dsets; d++) {
+            dset_add(g, &g->dsets[d], recs[j], st, ns, &k, b, first + j, &plen);
         }
     }
 }
@@ -686,7 +934,7 @@ void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, c
     for (int ai = 0; ai < g->n; ai++) {
         const slagg_col *a = &g->a[ai];
         char *p = r + a->off;
-        if (a->col >= 0 && b->cols[a->col].nulls[i]) {
+        if ((a->col >= 0 && b->cols[a->col].nulls[i]) || !passes(a, b, i)) {
             continue;
         }
         const slcol *c = a->col >= 0 ? &b->cols[a->col] : NULL;
@@ -741,30 +989,8 @@ void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, c
             memcpy(p, &s, sizeof(s));
             break;
         }
-        case SL_AGG_COUNT_DISTINCT: {
-            uint32_t klen;
-            const char *ck = distinct_key(g, ai, k, b, i, &klen);
-            uint32_t vl = 0;
-            uint64_t dh = distinct_hash(k->hash, ck, klen);
-            void *v = slkv_get(st->distinct, ns, ck, klen, dh, &vl);
-            if (!v) {
-                break;
-            }
-            int64_t cnt;
-            memcpy(&cnt, v, 8);
-            if (--cnt > 0) {
-                memcpy(v, &cnt, 8);
-                slkv_release(st->distinct, v, true);
-            } else {
-                slkv_release(st->distinct, v, false);
-                slkv_remove(st->distinct, ns, ck, klen, dh);
-                st_count s;
-                memcpy(&s, p, sizeof(s));
-                s.n--;
-                memcpy(p, &s, sizeof(s));
-            }
-            break;
-        }
+        case SL_AGG_COUNT_DISTINCT:
+            break; /* by distinct set, below */
         case SL_AGG_UDAF:
             if (a->udaf->retract) {
                 udaf_call_add(a, p, b, i, true);
@@ -773,6 +999,10 @@ void slaggs_retract(slaggs *g, void *rec, const slaggs_store *st, uint64_t ns, c
         default: /* MIN, MAX, FIRST_VALUE, LAST_VALUE keep their value */
             break;
         }
+    }
+    size_t plen = 0;
+    for (int d = 0; d < g->n_dsets; d++) {
+        dset_retract(g, &g->dsets[d], r, st, ns, k, b, i, &plen);
     }
 }
 
@@ -953,17 +1183,31 @@ typedef struct distinct_visit {
     const slagg_key *only;
 } distinct_visit;
 
-/* Split a distinct-value entry key ([agg byte][u64 row-key hash][u32 row-key
- * length][row key][value]) and say whether it belongs to `only` (NULL: any). */
-static bool distinct_entry(const char *ck, uint32_t klen, uint32_t vlen, const slagg_key *only,
-                           uint64_t *hash, uint32_t *kl) {
-    if (klen < 13 || vlen != 8) {
-        return false;
+/* The distinct set of an entry key ([set byte][u64 row-key hash][u32 row-key
+ * length][row key][value]) with a value of vlen bytes, or NULL when it is not
+ * one of g's; with the row key's hash and length, when it belongs to `only`
+ * (NULL: any). */
+static const slagg_dset *distinct_entry(const slaggs *g, const char *ck, uint32_t klen,
+                                        uint32_t vlen, const slagg_key *only, uint64_t *hash,
+                                        uint32_t *kl) {
+    if (klen < 13) {
+        return NULL;
+    }
+    uint8_t lead = (uint8_t)ck[0];
+    if (lead >= g->n || g->a[lead].dset < 0) {
+        return NULL;
+    }
+    const slagg_dset *ds = &g->dsets[g->a[lead].dset];
+    if (ds->leader != lead || vlen != dset_vlen(g, ds)) {
+        return NULL;
     }
     memcpy(hash, ck + 1, 8);
     memcpy(kl, ck + 9, 4);
-    return !only ||
-           (*kl == only->klen && *hash == only->hash && memcmp(ck + 13, only->key, *kl) == 0);
+    if (only && (*kl != only->klen || *hash != only->hash ||
+                 memcmp(ck + 13, only->key, *kl) != 0)) {
+        return NULL;
+    }
+    return ds;
 }
 
 static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
@@ -973,38 +1217,76 @@ static bool visit_distinct(uint64_t ns, const void *key, uint32_t klen, void *va
     const char *ck = key;
     uint64_t hash;
     uint32_t kl;
-    if (!distinct_entry(ck, klen, vlen, dv->only, &hash, &kl)) {
+    const slagg_dset *ds = distinct_entry(dv->g, ck, klen, vlen, dv->only, &hash, &kl);
+    if (!ds) {
         return true;
     }
     const char *k = ck + 13;
-    int64_t cnt;
-    memcpy(&cnt, val, 8);
+    int64_t src[SLAGG_MAX];
+    memcpy(src, val, vlen);
+    uint8_t fresh[SLAGG_MAX];
+    bool any = false;
     uint32_t vl = 0;
     uint64_t dh = distinct_hash(hash, ck, klen);
-    void *dst = slkv_get(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &vl);
-    if (dst) {
-        int64_t c2;
-        memcpy(&c2, dst, 8);
-        c2 += cnt;
-        memcpy(dst, &c2, 8);
+    char *dst = slkv_get(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &vl);
+    if (dv->g->distinct_bits) {
+        /* Bitmaps: OR; a member is new where only src has its bit. */
+        uint64_t sb = (uint64_t)src[0], db = 0;
+        if (dst && vl == 8) {
+            memcpy(&db, dst, 8);
+        }
+        for (int j = 0; j < ds->n; j++) {
+            fresh[j] = ((sb & ~db) >> j) & 1;
+            any |= fresh[j];
+        }
+        if (dst && vl == 8) {
+            db |= sb;
+            memcpy(dst, &db, 8);
+            slkv_release(dv->ds->distinct, dst, any);
+        } else {
+            if (dst) {
+                slkv_release(dv->ds->distinct, dst, false);
+            }
+            slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &sb, 8);
+        }
+    } else if (dst && vl == vlen) {
+        for (int j = 0; j < ds->n; j++) {
+            int64_t m;
+            memcpy(&m, dst + 8 * j, 8);
+            fresh[j] = m == 0 && src[j] > 0;
+            any |= fresh[j];
+            m += src[j];
+            memcpy(dst + 8 * j, &m, 8);
+        }
         slkv_release(dv->ds->distinct, dst, true);
+    } else {
+        if (dst) {
+            slkv_release(dv->ds->distinct, dst, false);
+        }
+        slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, dh, src, vlen);
+        for (int j = 0; j < ds->n; j++) {
+            fresh[j] = src[j] > 0;
+            any |= fresh[j];
+        }
+    }
+    if (!any) {
         return true;
     }
-    slkv_put(dv->ds->distinct, dv->dst_ns, ck, klen, dh, &cnt, 8);
     char *rec = slkv_get(dv->recs, dv->rec_ns, k, kl, hash, &vl);
     if (rec) {
-        const slagg_col *a = &dv->g->a[(uint8_t)ck[0]];
-        st_count s;
-        memcpy(&s, rec + a->off, sizeof(s));
-        s.n++;
-        memcpy(rec + a->off, &s, sizeof(s));
+        for (int j = 0; j < ds->n; j++) {
+            if (fresh[j]) {
+                count_add(rec, &dv->g->a[ds->aggs[j]], 1);
+            }
+        }
         slkv_release(dv->recs, rec, true);
     }
     return true;
 }
 
 typedef struct copy_visit {
-    slbuf *buf; /* [u32 klen][key][int64 count] ... */
+    const slaggs *g;
+    slbuf *buf; /* [u32 klen][u32 vlen][key][value] ... */
     const slagg_key *only;
 } copy_visit;
 
@@ -1014,12 +1296,13 @@ static bool visit_copy(uint64_t ns, const void *key, uint32_t klen, void *val, u
     copy_visit *cv = user;
     uint64_t hash;
     uint32_t kl;
-    if (!distinct_entry(key, klen, vlen, cv->only, &hash, &kl)) {
+    if (!distinct_entry(cv->g, key, klen, vlen, cv->only, &hash, &kl)) {
         return true;
     }
     slbuf_put(cv->buf, &klen, 4);
+    slbuf_put(cv->buf, &vlen, 4);
     slbuf_put(cv->buf, key, klen);
-    slbuf_put(cv->buf, val, 8);
+    slbuf_put(cv->buf, val, vlen);
     return true;
 }
 
@@ -1037,14 +1320,15 @@ void slaggs_merge_distinct(slaggs *g, const slaggs_store *ds, uint64_t dst_ns,
     /* Same table (merging sessions): copy the entries out first, since the
      * table must not change while it is visited. */
     slbuf buf = {0};
-    copy_visit cv = {&buf, only};
+    copy_visit cv = {g, &buf, only};
     slkv_visit_ns(ss->distinct, src_ns, visit_copy, &cv);
     for (size_t off = 0; off < buf.len;) {
-        uint32_t klen;
+        uint32_t klen, vlen;
         memcpy(&klen, buf.data + off, 4);
-        char *key = buf.data + off + 4;
-        visit_distinct(src_ns, key, klen, key + klen, 8, &dv);
-        off += 4 + klen + 8;
+        memcpy(&vlen, buf.data + off + 4, 4);
+        char *key = buf.data + off + 8;
+        visit_distinct(src_ns, key, klen, key + klen, vlen, &dv);
+        off += 8 + (size_t)klen + vlen;
     }
     slbuf_free(&buf);
 }
@@ -1278,4 +1562,25 @@ bool slagg_can_retract(sl_agg_kind kind, const sl_udaf *udaf) {
     default:
         return true;
     }
+}
+
+char **slagg_filters_copy(const char *const *filters, int n) {
+    if (!filters) {
+        return NULL;
+    }
+    char **c = slmem_calloc(n ? (size_t)n : 1, sizeof *c);
+    for (int i = 0; i < n; i++) {
+        c[i] = filters[i] ? slmem_strdup(filters[i]) : NULL;
+    }
+    return c;
+}
+
+void slagg_filters_free(char **filters, int n) {
+    if (!filters) {
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        slmem_free(filters[i]);
+    }
+    slmem_free(filters);
 }

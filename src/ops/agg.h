@@ -22,11 +22,35 @@
  *
  * Variable-size data lives in two variable-size tables of a store (slaggs_store):
  *   str:      (ns, [u8 agg][key bytes]) -> the STRING value of MIN/MAX/FIRST/LAST
- *   distinct: (ns, [u8 agg][u64 hash][u32 klen][key][value]) -> int64 multiplicity
- * where hash is the key's hash (slkey_encode), passed to the backend so that
- * every entry of a key lands in the key's key group. Distinct values encode as
- * 8 bytes (BIGINT, TIMESTAMP, DOUBLE with -0.0 and NaN canonicalised), 1 byte
+ *   distinct: (ns, [u8 set][u64 hash][u32 klen][key][value]) -> int64 mult[m]
+ * where hash is the key's hash (slkey_encode); the backend gets a hash whose
+ * high 32 bits are the key's (distinct_hash in agg.c), so every entry of a
+ * key lands in the key's key group. Distinct values encode as 8 bytes
+ * (BIGINT, TIMESTAMP, DOUBLE with -0.0 and NaN canonicalised), 1 byte
  * (BOOLEAN) or the string bytes.
+ *
+ * Distinct sets: the COUNT DISTINCT aggregates of one slaggs over the same
+ * input column share one entry per (ns, key, value), as Flink's distinct
+ * MapState per column does (q16 counts each bidder under four filters). A
+ * set is named by [u8 set] = the index of its first aggregate; its m members
+ * are its aggregates in index order, and mult[j] is how many rows (added
+ * minus retracted) of that value member j accepted (its FILTER was TRUE).
+ * A member's count (its st_count in the record) is the number of values of
+ * the key whose mult[j] > 0: it moves when mult[j] goes 0 -> 1 or 1 -> 0.
+ * An entry is removed when every mult is 0; a row that no member accepts
+ * (or whose value is NULL) touches no entry. Merging adds mult arrays slot
+ * by slot. With one member per set (no two DISTINCT aggregates over one
+ * column) the layout is the one before sets existed (byte = the aggregate,
+ * one int64), so such state from older checkpoints reads back unchanged.
+ * Inputs without retractions (slaggs_distinct_bits: GROUP BY over an
+ * append-only input) need no multiplicities, only whether a member took
+ * the value: the entry's value is then one uint64 with bit j set when
+ * member j did (sets of at most 64 members), merged by OR. Flink keeps a
+ * bitmap for such inputs too.
+ *
+ * FILTER (WHERE c) of an aggregate is a BOOLEAN input column (slagg_col.
+ * filter): rows where it is not TRUE leave that aggregate alone (n_rows in
+ * the header still counts every row).
  *
  * Thread: an slaggs belongs to one operator subtask.
  */
@@ -44,7 +68,18 @@ typedef struct slagg_col {
     sl_type in_type, out_type;
     uint32_t off;         /* offset of its state in the record */
     const sl_udaf *udaf;  /* borrowed: for SL_AGG_UDAF */
+    int filter;           /* BOOLEAN column: only rows where it is TRUE count; -1: all */
+    int dset, slot;       /* COUNT DISTINCT: its set in slaggs.dsets and its position
+                             in the set's mult array; -1 otherwise */
 } slagg_col;
+
+/* The COUNT DISTINCT aggregates over one column (see the file comment). */
+typedef struct slagg_dset {
+    int col;    /* the value column */
+    int leader; /* the first member's aggregate index: the entries' set byte */
+    int n;      /* members */
+    int *aggs;  /* owned: aggs[j] is the aggregate of slot j, ascending */
+} slagg_dset;
 
 /* Where the variable-size parts of accumulators live. */
 typedef struct slaggs_store {
@@ -55,10 +90,13 @@ typedef struct slaggs_store {
 typedef struct slaggs {
     int n;
     slagg_col *a;      /* owned */
+    int n_dsets;
+    slagg_dset *dsets; /* owned: the distinct sets */
     uint32_t rec_size; /* bytes of the fixed record */
     bool has_str, has_distinct;
     bool retractable;  /* every aggregate supports retract */
     bool mergeable;    /* every aggregate supports merge */
+    bool distinct_bits; /* distinct entries hold a member bitmap (no retraction) */
     slbuf kbuf;        /* scratch for composite keys */
     slbuf vbuf;        /* scratch for visits */
 } slaggs;
@@ -78,7 +116,18 @@ typedef struct slagg_key {
  * caller keeps them alive). The output name of each is not handled here.
  */
 sl_err slaggs_init(slaggs *g, const sl_schema *in, const sl_agg *aggs, int n);
+/* The same with a FILTER per aggregate: filters NULL (none), or filters[i]
+ * NULL or the name of a BOOLEAN column of `in` (SQL's agg(x) FILTER (WHERE
+ * c) with c computed as a column). A missing column -> SL_ERR_NOTFOUND, one
+ * of another type -> SL_ERR_TYPE. */
+sl_err slaggs_init_filtered(slaggs *g, const sl_schema *in, const sl_agg *aggs,
+                            const char *const *filters, int n);
 void slaggs_free(slaggs *g);
+/* Keep distinct entries as member bitmaps (see the file comment) when every
+ * set has at most 64 members; for inputs that never retract (slaggs_retract
+ * then leaves COUNT DISTINCT alone). Call right after init, before any
+ * state is written; the choice is part of the state layout. */
+void slaggs_distinct_bits(slaggs *g);
 
 /* Initialise a fresh record of a key with hash `hash` (n_rows 0, every
  * aggregate empty). */
@@ -139,6 +188,10 @@ void slaggs_drop_ns(slaggs *g, const slaggs_store *st, uint64_t ns);
  * ("count", "sum_v", "<udaf name>_v"). Free with slagg_list_free. */
 sl_agg *slagg_list_copy(const sl_agg *aggs, int n);
 void slagg_list_free(sl_agg *aggs, int n);
+/* An owned copy of filters[0..n) (NULL stays NULL); free with
+ * slagg_filters_free. */
+char **slagg_filters_copy(const char *const *filters, int n);
+void slagg_filters_free(char **filters, int n);
 /* Whether an aggregate can take a row back out (slaggs_retract really
  * removes it): false for MIN, MAX, FIRST_VALUE, LAST_VALUE and UDAFs without
  * retract. */

@@ -7,7 +7,9 @@
  * cover them):
  *   group.acc       fixed  (0, group key) -> aggregate record (agg.h)
  *   group.str       var    STRING values of MIN/MAX/FIRST/LAST (agg.h)
- *   group.distinct  var    COUNT DISTINCT value sets (agg.h)
+ *   group.distinct  var    COUNT DISTINCT value sets (agg.h): per value a
+ *                          multiplicity per aggregate over an updating input,
+ *                          a member bitmap over an append-only one
  * The variable-size parts of a group live in namespace = the group key's hash,
  * so removing one group (its count fell to 0) visits only its own entries,
  * not every group's.
@@ -19,10 +21,10 @@
  * slot), the touched keys in a per-batch index, both reset per batch.
  *
  * Per input row: the result before the row (previous result) is computed
- * from the record into row 0 of a scratch batch, the row is added (+I, +U) or
- * retracted (-U, -D), the new result goes to scratch row 1; the two are
- * compared value by value (NULL flags included, DOUBLE bitwise) so an
- * unchanged result emits nothing. The previous result is therefore never
+ * from the record into the next row of the output batch, the row is added
+ * (+I, +U) or retracted (-U, -D), the new result goes to the row after; the
+ * two are compared value by value (NULL flags included, DOUBLE bitwise) and
+ * an unchanged result emits nothing (both rows are dropped again). The previous result is therefore never
  * stored: it is always the accumulator's result, which is what was last
  * emitted. A retraction for a group without state (never seen, or expired)
  * is ignored, as Flink does.
@@ -32,7 +34,10 @@
  * rows and its STRING values are read by each result, so they expire
  * together; an expired group starts over with +I. COUNT DISTINCT values
  * expire one by one as in Flink (each MapState entry has its own TTL): a
- * value not seen for the TTL is forgotten although its group lives on.
+ * value not seen for the TTL is forgotten although its group lives on. The
+ * DISTINCT aggregates over one column share a value's entry (agg.h), so a
+ * row any of them takes keeps the value alive for all, as in Flink's one
+ * distinct MapState per column.
  * Expired entries are removed incrementally after each batch and on ticks,
  * and counted in metrics->rows_expired.
  *
@@ -76,10 +81,16 @@ static sl_err check_retractable(const slaggs *g, const sl_agg *aggs) {
 
 sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs, int n,
                        bool updating_input, slgroup_arg **out) {
+    return slgroup_arg_new_filtered(in, key, aggs, NULL, n, updating_input, out);
+}
+
+sl_err slgroup_arg_new_filtered(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs,
+                                const char *const *filters, int n, bool updating_input,
+                                slgroup_arg **out) {
     *out = NULL;
     slaggs g;
     slgroup_arg *a = NULL;
-    sl_err err = slaggs_init(&g, in, aggs, n);
+    sl_err err = slaggs_init_filtered(&g, in, aggs, filters, n);
     if (err) {
         return slerr_prefix(err, "GROUP BY: ");
     }
@@ -103,6 +114,7 @@ sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *
     a->updating_input = updating_input;
     a->n_aggs = n;
     a->aggs = slagg_list_copy(aggs, n);
+    a->filters = slagg_filters_copy(filters, n);
     sl_schema *s;
     if ((err = sl_schema_new(&s))) {
         goto out;
@@ -134,6 +146,7 @@ void slgroup_arg_free(void *arg) {
         return;
     }
     slagg_list_free(a->aggs, a->n_aggs);
+    slagg_filters_free(a->filters, a->n_aggs);
     if (a->in) {
         slschema_unref(a->in);
     }
@@ -162,8 +175,7 @@ typedef struct slgroup {
     slaggs_store st; /* borrowed tables */
     int nkey;        /* output columns: [0, nkey) group columns, then aggregates */
     slbuf key;       /* the current row's encoded group key */
-    slbatch *out;    /* owned: output being filled */
-    slbatch *res;    /* owned: scratch, row 0 previous result, row 1 new result */
+    slbatch *out;    /* owned: output being filled (results are computed into it) */
     uint64_t seq;    /* arrival number of the next row (FIRST/LAST ties) */
     /* Mini-batch: the groups the current batch touched, in first-touch order,
      * found through an open-addressing index (slot number + 1; 0 = empty). */
@@ -176,14 +188,14 @@ typedef struct slgroup {
     slbatch *prev;   /* owned: row s = slot s's result before the batch */
 } slgroup;
 
-/* The output batch, with room for one more row. */
-static slbatch *out_room(slgroup *g) {
-    if (g->out && slbatch_full(g->out)) {
+/* The output batch, with room for two more rows. */
+static slbatch *out_room2(slgroup *g) {
+    if (g->out && g->out->n + 2 > g->out->cap) {
         slop_emit(g->base.ctx, 0, g->out);
         g->out = NULL;
     }
     if (!g->out) {
-        g->out = slbatch_new(g->arg->out, g->base.ctx->batch_rows);
+        g->out = slbatch_new(g->arg->out, SL_MAX(g->base.ctx->batch_rows, 2));
     }
     return g->out;
 }
@@ -192,61 +204,63 @@ static void flush(slgroup *g) {
     if (g->out && g->out->n) {
         slop_emit(g->base.ctx, 0, g->out);
         g->out = NULL;
+    } else if (g->out) {
+        slbatch_clear(g->out); /* strings of dropped (unchanged) rows */
     }
 }
 
-/* Emit (group columns of row i of b, results in row r of rb) as `kind`, with
- * the event time of the input row. */
-static void emit_from(slgroup *g, const slbatch *b, uint32_t i, const slbatch *rb, uint32_t r,
-                      sl_rowkind kind) {
-    slbatch *o = out_room(g);
-    uint32_t row = slbatch_begin_row(o);
-    for (int j = 0; j < g->nkey; j++) {
-        slbatch_copy_value(o, j, row, b, g->arg->key.cols[j], i);
-    }
-    for (int j = 0; j < g->aggs.n; j++) {
-        slbatch_copy_value(o, g->nkey + j, row, rb, g->nkey + j, r);
-    }
-    o->ts[row] = b->ts[i];
-    o->kind[row] = (uint8_t)kind;
+/* A new row of the output batch (out_room2 made room) holding the results
+ * of `rec`; its group columns, time and kind are set by finish_row once it
+ * is known to be emitted. */
+static uint32_t result_row(slgroup *g, const void *rec, const slagg_key *k) {
+    slbatch *o = g->out;
+    uint32_t r = slbatch_begin_row(o);
+    slaggs_result(&g->aggs, rec, &g->st, k->hash, k, o, g->nkey, r);
     o->n++;
+    return r;
 }
 
-/* Results of scratch row r. */
-static void emit(slgroup *g, const slbatch *b, uint32_t i, uint32_t r, sl_rowkind kind) {
-    emit_from(g, b, i, g->res, r, kind);
+/* Give output row r the group columns of row i of b, that row's event time
+ * and `kind`. */
+static void finish_row(slgroup *g, uint32_t r, const slbatch *b, uint32_t i, sl_rowkind kind) {
+    slbatch *o = g->out;
+    for (int j = 0; j < g->nkey; j++) {
+        slbatch_copy_value(o, j, r, b, g->arg->key.cols[j], i);
+    }
+    o->ts[r] = b->ts[i];
+    o->kind[r] = (uint8_t)kind;
 }
 
-/* Row ra of a and row rb of b hold the same results (NULL flags and bytes). */
-static bool same_results_in(const slgroup *g, const slbatch *a, uint32_t ra, const slbatch *b,
-                            uint32_t rb) {
+/* Output rows r0 and r1 hold the same results (NULL flags and bytes). */
+static bool same_results(const slgroup *g, uint32_t r0, uint32_t r1) {
+    const slbatch *s = g->out;
     for (int c = g->nkey; c < g->nkey + g->aggs.n; c++) {
-        const slcol *x = &a->cols[c], *y = &b->cols[c];
-        if (x->nulls[ra] != y->nulls[rb]) {
+        const slcol *col = &s->cols[c];
+        if (col->nulls[r0] != col->nulls[r1]) {
             return false;
         }
-        if (x->nulls[ra]) {
+        if (col->nulls[r0]) {
             continue;
         }
-        switch (x->type) {
+        switch (col->type) {
         case SL_STRING:
-            if (x->v.s[ra].len != y->v.s[rb].len ||
-                memcmp(x->v.s[ra].ptr, y->v.s[rb].ptr, x->v.s[ra].len) != 0) {
+            if (col->v.s[r0].len != col->v.s[r1].len ||
+                memcmp(col->v.s[r0].ptr, col->v.s[r1].ptr, col->v.s[r0].len) != 0) {
                 return false;
             }
             break;
         case SL_BOOLEAN:
-            if ((x->v.b[ra] != 0) != (y->v.b[rb] != 0)) {
+            if ((col->v.b[r0] != 0) != (col->v.b[r1] != 0)) {
                 return false;
             }
             break;
         case SL_DOUBLE:
-            if (memcmp(&x->v.f64[ra], &y->v.f64[rb], sizeof(double)) != 0) {
+            if (memcmp(&col->v.f64[r0], &col->v.f64[r1], sizeof(double)) != 0) {
                 return false;
             }
             break;
         default:
-            if (x->v.i64[ra] != y->v.i64[rb]) {
+            if (col->v.i64[r0] != col->v.i64[r1]) {
                 return false;
             }
             break;
@@ -255,16 +269,19 @@ static bool same_results_in(const slgroup *g, const slbatch *a, uint32_t ra, con
     return true;
 }
 
-/* Scratch rows 0 and 1 hold the same results. */
-static bool same_results(const slgroup *g) {
-    return same_results_in(g, g->res, 0, g->res, 1);
+/* The result rows r0 (before) and r1 (after) of row i of b: emitted as
+ * -U/+U when they differ, dropped otherwise (the last two rows of out). */
+static void finish_update(slgroup *g, uint32_t r0, uint32_t r1, const slbatch *b, uint32_t i) {
+    if (same_results(g, r0, r1)) {
+        g->out->n -= 2;
+        return;
+    }
+    finish_row(g, r0, b, i, SL_UPDATE_BEFORE);
+    finish_row(g, r1, b, i, SL_UPDATE_AFTER);
 }
 
-static void result(slgroup *g, const void *rec, const slagg_key *k, uint32_t r) {
-    slaggs_result(&g->aggs, rec, &g->st, k->hash, k, g->res, g->nkey, r);
-}
-
-/* Fold row i of b into its group and emit what changed. */
+/* Fold row i of b into its group and emit what changed. Results are
+ * computed straight into the output batch. */
 static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
     slagg_key k;
     k.hash = slkey_encode(&g->arg->key, b, i, &g->key);
@@ -272,7 +289,7 @@ static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
     k.klen = (uint32_t)g->key.len;
     uint64_t ns = k.hash;
     bool retract = b->kind[i] == SL_UPDATE_BEFORE || b->kind[i] == SL_DELETE;
-    slbatch_clear(g->res);
+    out_room2(g);
     if (retract) {
         uint32_t vlen = 0;
         void *rec = slkv_get(g->acc, 0, k.key, k.klen, k.hash, &vlen);
@@ -282,40 +299,36 @@ static void group_row(slgroup *g, const slbatch *b, uint32_t i) {
             }
             return; /* nothing to retract from: ignored, as Flink does */
         }
-        result(g, rec, &k, 0);
+        uint32_t r0 = result_row(g, rec, &k);
         slaggs_retract(&g->aggs, rec, &g->st, ns, &k, b, i);
         g->seq++;
         if (slaggs_rec_rows(rec) <= 0) {
             slkv_release(g->acc, rec, false);
             slkv_remove(g->acc, 0, k.key, k.klen, k.hash);
             slaggs_clear_key(&g->aggs, &g->st, ns, &k);
-            emit(g, b, i, 0, SL_DELETE);
+            finish_row(g, r0, b, i, SL_DELETE);
             return;
         }
-        result(g, rec, &k, 1);
+        uint32_t r1 = result_row(g, rec, &k);
         slkv_release(g->acc, rec, true);
-        if (!same_results(g)) {
-            emit(g, b, i, 0, SL_UPDATE_BEFORE);
-            emit(g, b, i, 1, SL_UPDATE_AFTER);
-        }
+        finish_update(g, r0, r1, b, i);
         return;
     }
     bool created = false;
     void *rec = slkv_upsert(g->acc, 0, k.key, k.klen, k.hash, &created);
     if (created) {
         slaggs_rec_init(&g->aggs, rec, k.hash);
-    } else {
-        result(g, rec, &k, 0);
+        slaggs_add(&g->aggs, rec, &g->st, ns, &k, b, i, g->seq++);
+        uint32_t r = result_row(g, rec, &k);
+        slkv_release(g->acc, rec, true);
+        finish_row(g, r, b, i, SL_INSERT);
+        return;
     }
+    uint32_t r0 = result_row(g, rec, &k);
     slaggs_add(&g->aggs, rec, &g->st, ns, &k, b, i, g->seq++);
-    result(g, rec, &k, 1);
+    uint32_t r1 = result_row(g, rec, &k);
     slkv_release(g->acc, rec, true);
-    if (created) {
-        emit(g, b, i, 1, SL_INSERT);
-    } else if (!same_results(g)) {
-        emit(g, b, i, 0, SL_UPDATE_BEFORE);
-        emit(g, b, i, 1, SL_UPDATE_AFTER);
-    }
+    finish_update(g, r0, r1, b, i);
 }
 
 /* ---- mini-batch ---- */
@@ -409,6 +422,18 @@ static void fold_row(slgroup *g, const slbatch *b, uint32_t i, bool same_key, sl
     slkv_release(g->acc, rec, true);
 }
 
+/* Append to the output batch a row holding slot n's result before the
+ * batch (out_room2 made room); returns it. */
+static uint32_t prev_row(slgroup *g, uint32_t n) {
+    slbatch *o = g->out;
+    uint32_t r = slbatch_begin_row(o);
+    for (int j = g->nkey; j < g->nkey + g->aggs.n; j++) {
+        slbatch_copy_value(o, j, r, g->prev, j, n);
+    }
+    o->n++;
+    return r;
+}
+
 /* Emit what changed for every group the batch touched, and forget them. */
 static void flush_slots(slgroup *g, const slbatch *b) {
     for (uint32_t n = 0; n < g->n_slots; n++) {
@@ -417,20 +442,20 @@ static void flush_slots(slgroup *g, const slbatch *b) {
         uint32_t vlen = 0;
         void *rec = slkv_get(g->acc, 0, k.key, k.klen, k.hash, &vlen);
         bool after = rec && slaggs_rec_rows(rec) > 0;
-        slbatch_clear(g->res);
-        if (after) {
-            slaggs_result(&g->aggs, rec, &g->st, k.hash, &k, g->res, g->nkey, 1);
+        out_room2(g);
+        if (s->before) {
+            uint32_t r0 = prev_row(g, n);
+            if (after) {
+                uint32_t r1 = result_row(g, rec, &k);
+                finish_update(g, r0, r1, b, s->row);
+            } else {
+                finish_row(g, r0, b, s->row, SL_DELETE);
+            }
+        } else if (after) {
+            finish_row(g, result_row(g, rec, &k), b, s->row, SL_INSERT);
         }
         if (rec) {
             slkv_release(g->acc, rec, false);
-        }
-        if (!s->before && after) {
-            emit(g, b, s->row, 1, SL_INSERT);
-        } else if (s->before && !after) {
-            emit_from(g, b, s->row, g->prev, n, SL_DELETE);
-        } else if (s->before && !same_results_in(g, g->prev, n, g->res, 1)) {
-            emit_from(g, b, s->row, g->prev, n, SL_UPDATE_BEFORE);
-            emit(g, b, s->row, 1, SL_UPDATE_AFTER);
         }
     }
     memset(g->index, 0, g->index_cap * sizeof *g->index);
@@ -492,7 +517,6 @@ static sl_err g_open(slop *op, slopctx *c) {
             tables[i]->ttl_on_read = true;
         }
     }
-    g->res = slbatch_new(g->arg->out, 2);
     return SL_OK;
 }
 
@@ -544,7 +568,6 @@ static void g_free(slop *op) {
     slaggs_free(&g->aggs);
     slbuf_free(&g->key);
     slbatch_free(g->out);
-    slbatch_free(g->res);
     slbatch_free(g->prev);
     slmem_free(g->slots);
     slmem_free(g->index);
@@ -596,9 +619,13 @@ slop *slgroup_new(void *arg, int subtask) {
     slgroup *g = slmem_calloc(1, sizeof(*g));
     g->base.vt = &group_vt;
     g->arg = a;
-    if (slaggs_init(&g->aggs, a->in, a->aggs, a->n_aggs) != SL_OK) {
+    if (slaggs_init_filtered(&g->aggs, a->in, a->aggs, (const char *const *)a->filters,
+                             a->n_aggs) != SL_OK) {
         /* slgroup_arg_new checked the same aggregates. */
         slmem_fatal("group aggregates", 0);
+    }
+    if (!a->updating_input) {
+        slaggs_distinct_bits(&g->aggs); /* no retractions: member bitmaps */
     }
     g->nkey = a->key.n;
     return &g->base;

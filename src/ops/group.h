@@ -42,6 +42,7 @@ typedef struct slgroup_arg {
     slkeyspec key;   /* group columns (n may be 0) */
     sl_agg *aggs;    /* owned copies (column / as strings owned) */
     int n_aggs;
+    char **filters;  /* owned; NULL, or per aggregate NULL or its FILTER column */
     bool updating_input; /* the input carries -U/-D rows */
     bool mini_batch; /* fold each input batch per group first (set by the
                       * planner after slgroup_arg_new; default false) */
@@ -52,6 +53,10 @@ typedef struct slgroup_arg {
  * for a non-retractable aggregate over an updating input. Arguments borrowed. */
 sl_err slgroup_arg_new(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs, int n,
                        bool updating_input, slgroup_arg **out);
+/* The same with a FILTER column per aggregate (slaggs_init_filtered). */
+sl_err slgroup_arg_new_filtered(const sl_schema *in, const slkeyspec *key, const sl_agg *aggs,
+                                const char *const *filters, int n, bool updating_input,
+                                slgroup_arg **out);
 void slgroup_arg_free(void *arg);
 slop *slgroup_new(void *arg, int subtask);
 

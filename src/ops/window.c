@@ -147,10 +147,16 @@ static sl_err check_spec(const sl_window_spec *s, const slaggs *g) {
 
 sl_err slwindow_arg_new(const sl_schema *in, const slkeyspec *key, const sl_window_spec *spec,
                         const sl_agg *aggs, int n, slwindow_arg **out) {
+    return slwindow_arg_new_filtered(in, key, spec, aggs, NULL, n, out);
+}
+
+sl_err slwindow_arg_new_filtered(const sl_schema *in, const slkeyspec *key,
+                                 const sl_window_spec *spec, const sl_agg *aggs,
+                                 const char *const *filters, int n, slwindow_arg **out) {
     *out = NULL;
     slaggs g;
     slwindow_arg *a = NULL;
-    sl_err err = slaggs_init(&g, in, aggs, n);
+    sl_err err = slaggs_init_filtered(&g, in, aggs, filters, n);
     if (err) {
         return err;
     }
@@ -174,6 +180,7 @@ sl_err slwindow_arg_new(const sl_schema *in, const slkeyspec *key, const sl_wind
     a->spec = *spec;
     a->n_aggs = n;
     a->aggs = slagg_list_copy(aggs, n);
+    a->filters = slagg_filters_copy(filters, n);
     sl_schema *s;
     if ((err = sl_schema_new(&s))) {
         goto out;
@@ -210,6 +217,7 @@ void slwindow_arg_free(slwindow_arg *a) {
         return;
     }
     slagg_list_free(a->aggs, a->n_aggs);
+    slagg_filters_free(a->filters, a->n_aggs);
     if (a->in) {
         slschema_unref(a->in);
     }
@@ -717,7 +725,8 @@ slop *slwindow_new(void *arg, int subtask) {
     w->base.vt = &window_vt;
     w->arg = a;
     w->spec = &a->spec;
-    if (slaggs_init(&w->aggs, a->in, a->aggs, a->n_aggs) != SL_OK) {
+    if (slaggs_init_filtered(&w->aggs, a->in, a->aggs, (const char *const *)a->filters,
+                             a->n_aggs) != SL_OK) {
         /* slwindow_arg_new checked the same aggregates. */
         slmem_fatal("window aggregates", 0);
     }

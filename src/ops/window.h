@@ -23,6 +23,7 @@ typedef struct slwindow_arg {
     sl_window_spec spec;
     sl_agg *aggs; /* owned, with owned column/as strings and owned udaf copies */
     int n_aggs;
+    char **filters; /* owned; NULL, or per aggregate NULL or its FILTER column */
     sl_schema *out; /* ref */
 } slwindow_arg;
 
@@ -36,6 +37,11 @@ typedef struct slwindow_arg {
  */
 sl_err slwindow_arg_new(const sl_schema *in, const slkeyspec *key, const sl_window_spec *spec,
                         const sl_agg *aggs, int n, slwindow_arg **out);
+/* The same with a FILTER column per aggregate (slaggs_init_filtered):
+ * filters NULL or filters[0..n), each NULL or a BOOLEAN column of `in`. */
+sl_err slwindow_arg_new_filtered(const sl_schema *in, const slkeyspec *key,
+                                 const sl_window_spec *spec, const sl_agg *aggs,
+                                 const char *const *filters, int n, slwindow_arg **out);
 void slwindow_arg_free(slwindow_arg *a);
 /* Same signature as slwindow_arg_free, for slnode.arg_free. */
 void slwindow_arg_free_v(void *a);

@@ -282,11 +282,39 @@ static slexpr *minus_one_us(int col) {
     return e;
 }
 
-static void describe_aggs(slbuf *d, const sl_agg *aggs, int n) {
+static void describe_aggs(slbuf *d, const sl_agg *aggs, const char *const *filters, int n) {
     for (int i = 0; i < n; i++) {
         slbuf_printf(d, "%s%s(%s)", i ? ", " : "", slagg_kind_name(aggs[i].kind),
                      aggs[i].column ? aggs[i].column : "*");
+        if (filters && filters[i]) {
+            slbuf_printf(d, " filter %s", filters[i]);
+        }
     }
+}
+
+/*
+ * Whether an aggregate's argument is CASE WHEN cond THEN x END (no operand,
+ * no ELSE), which is what agg(x) FILTER (WHERE cond) parses to: for the
+ * built-in aggregates, which skip NULLs, that is x under the filter cond,
+ * and the operator takes it so (FIRST_VALUE, LAST_VALUE and UDAFs keep the
+ * CASE).
+ */
+static bool filter_form(const slx *arg, sl_agg_kind kind) {
+    switch (kind) {
+    case SL_AGG_COUNT:
+    case SL_AGG_SUM:
+    case SL_AGG_MIN:
+    case SL_AGG_MAX:
+    case SL_AGG_AVG:
+    case SL_AGG_STDDEV:
+    case SL_AGG_STDDEV_POP:
+    case SL_AGG_COUNT_DISTINCT:
+        break;
+    default:
+        return false;
+    }
+    return arg->kind == SLX_CASE && arg->n_kids == 2 &&
+           !(arg->flags & (SLX_F_OPERAND | SLX_F_ELSE));
 }
 
 sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
@@ -398,19 +426,63 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
     }
     b.clause = "an aggregate function";
     eng = slmem_calloc((size_t)(aggs.n ? aggs.n : 1), sizeof *eng);
+    /* Per aggregate: the pre-step column of its argument and of its filter
+     * (-1: none). Equal expressions share one column, so the aggregates
+     * COUNT(DISTINCT x) FILTER (WHERE ...) over one x share one distinct
+     * set in the operator (agg.h) and a condition is computed once. */
+    int *vcol = slarena_alloc(&p->arena, sizeof(int) * (size_t)(aggs.n + 1));
+    int *fcol = slarena_alloc(&p->arena, sizeof(int) * (size_t)(aggs.n + 1));
+    const slx **pre_ast = slarena_alloc(&p->arena, sizeof *pre_ast * (size_t)(2 * aggs.n + 1));
+    int n_pre_ast = 0; /* pre_ast[j] is the expression of column nk + j */
+    bool any_filter = false;
     for (int i = 0; i < aggs.n; i++) {
-        char name[32], as[32];
-        snprintf(name, sizeof name, "$a%d", i);
+        char as[32];
         snprintf(as, sizeof as, "$agg%d", i);
         eng[i].kind = aggs.v[i].kind;
         eng[i].as = slplan_strdup(p, as);
-        if (aggs.v[i].arg) {
-            slexpr *e;
-            if ((err = slbind_expr(&b, aggs.v[i].arg, &e))) {
-                goto out;
+        vcol[i] = fcol[i] = -1;
+        const slx *arg = aggs.v[i].arg, *cond = NULL;
+        if (!arg) {
+            continue;
+        }
+        if (filter_form(arg, aggs.v[i].kind)) {
+            cond = arg->kids[0];
+            arg = arg->kids[1];
+            if (aggs.v[i].kind == SL_AGG_COUNT && arg->kind == SLX_INT) {
+                arg = NULL; /* COUNT(*) FILTER (WHERE cond) */
             }
-            pre_add(p, &ps, e, name, false);
-            eng[i].column = slplan_strdup(p, name);
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            const slx *x = pass ? cond : arg;
+            if (!x) {
+                continue;
+            }
+            int j = 0;
+            while (j < n_pre_ast && !slx_equal(pre_ast[j], x)) {
+                j++;
+            }
+            if (j == n_pre_ast) {
+                slexpr *e;
+                if ((err = slbind_expr(&b, x, &e))) {
+                    goto out;
+                }
+                if (pass && slexpr_type(e) != SL_BOOLEAN) {
+                    slexpr_free(e);
+                    err = slplan_err(p, x->pos, SL_ERR_TYPE,
+                                     "FILTER (WHERE ...) needs a BOOLEAN condition");
+                    goto out;
+                }
+                char name[32];
+                snprintf(name, sizeof name, pass ? "$f%d" : "$a%d", i);
+                pre_add(p, &ps, e, name, false);
+                pre_ast[n_pre_ast++] = x;
+            }
+            if (pass) {
+                fcol[i] = nk + j;
+                any_filter = true;
+            } else {
+                vcol[i] = nk + j;
+            }
         }
     }
     /* The operator reads keys and arguments as columns: when they are all
@@ -421,15 +493,28 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
     for (int i = 0; i < ps.n && plain; i++) {
         plain = slexpr_column_index(ps.proj[i]) >= 0;
     }
+    const char **filters = NULL;
+    if (any_filter) {
+        filters = slarena_alloc(&p->arena, sizeof *filters * (size_t)aggs.n);
+    }
+    for (int i = 0; i < aggs.n; i++) {
+        /* Plain: the input's column names; else the calc's. */
+        if (vcol[i] >= 0) {
+            eng[i].column = plain ? sl_schema_name(in.s->schema,
+                                                   slexpr_column_index(ps.proj[vcol[i]]))
+                                  : ps.names[vcol[i]];
+        }
+        if (filters) {
+            filters[i] = fcol[i] < 0 ? NULL
+                         : plain ? sl_schema_name(in.s->schema,
+                                                  slexpr_column_index(ps.proj[fcol[i]]))
+                                 : ps.names[fcol[i]];
+        }
+    }
     slrel pre;
     if (plain) {
         for (int i = 0; i < nk; i++) {
             key.cols[i] = slexpr_column_index(ps.proj[i]);
-        }
-        for (int i = 0, k = nk; i < aggs.n; i++) {
-            if (eng[i].column) {
-                eng[i].column = sl_schema_name(in.s->schema, slexpr_column_index(ps.proj[k++]));
-            }
         }
         pre_free(&ps);
         pre = in;
@@ -452,7 +537,8 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
     int first_agg;
     if (windowed) {
         slwindow_arg *wa;
-        if ((err = slwindow_arg_new(pre.s->schema, &key, &spec, eng, aggs.n, &wa))) {
+        if ((err = slwindow_arg_new_filtered(pre.s->schema, &key, &spec, eng, filters, aggs.n,
+                                             &wa))) {
             err = slplan_err_at(p, sel->pos, err);
             goto out;
         }
@@ -470,14 +556,15 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
                      spec.processing_time ? ", processing time" : "", nk, nk == 1 ? "" : "s");
         }
         slbuf_puts(&d, head);
-        describe_aggs(&d, eng, aggs.n);
+        describe_aggs(&d, eng, filters, aggs.n);
         slbuf_putc(&d, ')');
         s = sljob_add_keyed_op(p->job, slbuf_cstr(&d), slwindow_new, wa, slwindow_arg_free_v,
                                pre.s, &key, wa->out, wa->in);
         first_agg = nk + 2;
     } else {
         slgroup_arg *ga;
-        if ((err = slgroup_arg_new(pre.s->schema, &key, eng, aggs.n, pre.updating, &ga))) {
+        if ((err = slgroup_arg_new_filtered(pre.s->schema, &key, eng, filters, aggs.n,
+                                            pre.updating, &ga))) {
             err = slplan_err_at(p, sel->pos, err);
             goto out;
         }
@@ -485,7 +572,7 @@ sl_err slplan_aggregate(slplan *p, const slselect *sel, slrel *r, slrel *out) {
         char head[120];
         snprintf(head, sizeof head, "GroupAggregate(key: %d column%s, aggs: ", nk, nk == 1 ? "" : "s");
         slbuf_puts(&d, head);
-        describe_aggs(&d, eng, aggs.n);
+        describe_aggs(&d, eng, filters, aggs.n);
         slbuf_putc(&d, ')');
         s = sljob_add_keyed_op(p->job, slbuf_cstr(&d), slgroup_new, ga, slgroup_arg_free, pre.s,
                                &key, ga->out, NULL);
