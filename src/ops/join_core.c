@@ -104,13 +104,16 @@ void sljc_init(jop *j, const sljoin_arg *a, const slop_vt *vt) {
 
 sl_err sljc_open(jop *j, slopctx *c, int n_timers) {
     static const char *names[2] = {"join.l", "join.r"};
+    static const char *rnames[2] = {"join.rows.l", "join.rows.r"};
     static const char *tnames[2] = {"join.timers0", "join.timers1"};
     if (!c->state) {
         return slerr_set(SL_ERR_STATE, "join: the operator needs keyed state");
     }
+    bool regular = j->a->mode == SLJOIN_MODE_REGULAR;
     for (int s = 0; s < 2; s++) {
-        j->rows[s] = slstate_table(c->state, names[s], 0);
-        if (c->state_ttl_us > 0 && j->a->mode == SLJOIN_MODE_REGULAR) {
+        j->rows[s] = regular ? slstate_table(c->state, rnames[s], sizeof(rjval))
+                             : slstate_table(c->state, names[s], 0);
+        if (c->state_ttl_us > 0 && regular) {
             slkv_set_ttl(j->rows[s], c->state_ttl_us, c->clock);
         }
     }
@@ -135,6 +138,7 @@ void sljc_free(jop *j) {
     slbuf_free(&j->ents);
     slbuf_free(&j->ents2);
     slbuf_free(&j->rowb);
+    slbuf_free(&j->skey);
     slmem_free(j);
 }
 
@@ -271,13 +275,6 @@ void sljc_append(jop *j, int side, uint64_t ns, const void *key, uint32_t klen, 
     }
     sljc_ser_entry(&j->val, ts, cnt, matched, b, i);
     slkv_put(j->rows[side], ns, key, klen, hash, j->val.data, (uint32_t)j->val.len);
-}
-
-bool sljc_row_equal(jop *j, int side, const jent *e, const slbatch *b, uint32_t i) {
-    SL_UNUSED(side);
-    slbuf_reset(&j->rowb);
-    ser_row(&j->rowb, b, i);
-    return j->rowb.len == e->len && memcmp(j->rowb.data, e->row, e->len) == 0;
 }
 
 /* ---- output ---- */

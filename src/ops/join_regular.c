@@ -2,24 +2,36 @@
  * join_regular.c - the regular (unbounded) join of two changelogs (join.h),
  * with the output Flink's StreamingJoinOperator produces.
  *
- * State: per side and key one list (ns 0) of distinct rows, each with its
- * multiplicity (cnt) and, on an outer side, the number of rows of the other
- * side it matches (matched). For a row x of side s (other side o), with
- * M = the other side's rows of its key for which the residual holds:
+ * State: per side a fixed-size table (join_int.h, "join.rows.l" / "r") with
+ * one entry per distinct stored row: its multiplicity (cnt) and, on an outer
+ * side, the number of rows of the other side it matches (matched). The entry
+ * is keyed (ns = the join key's hash, [u32 key length][join key][row bytes])
+ * so that inserting or retracting a row is one upsert / get of its own entry
+ * and a probe visits the namespace of its key: O(rows of that key), not a
+ * list rewritten and decoded whole. For a row x of side s (other side o),
+ * with M = the other side's rows of its key for which the residual holds:
  *   x accumulates (+I / +U):
  *     each e in M: if o is outer and e had no match yet: -D (null, e) (its
  *     padded row is withdrawn); e.matched += 1; then (x, e), as many times as
  *     e's multiplicity, kind +I (an outer join) or x's kind (an inner one);
- *     M empty and s outer: +I (x, null); x is added to s's list.
+ *     M empty and s outer: +I (x, null); x is added to s's rows.
  *   x retracts (-U / -D):
  *     each e in M: (x, e) kind -D (outer join) or x's kind (inner); if o is
  *     outer and x was e's last match: +I (null, e); e.matched -= 1;
- *     M empty and s outer: -D (x, null); x is removed from s's list.
- * Output rows carry x's event time. A row whose key has a NULL matches
- * nothing (on an outer side it comes out padded, and is kept to retract it).
+ *     M empty and s outer: -D (x, null); x is removed from s's rows.
+ * Output rows carry x's event time. The rows of M come out in the backend's
+ * visit order (memory: the order the rows were first stored; RocksDB: key
+ * order). A row whose key has a NULL matches nothing (on an outer side it
+ * comes out padded, and is kept to retract it).
  *
- * State TTL (ctx->state_ttl_us, table.exec.state.ttl): the row lists expire
- * when their key was not written for the TTL; a later row of that key then
+ * Entry hash: the state hash of a stored row keeps the join key hash's high
+ * half (its key group: rescaling splits a key's rows together) and takes its
+ * low half from a hash of the row bytes, so the rows of a hot key spread over
+ * the memory backend's index instead of sharing one probe run.
+ *
+ * State TTL (ctx->state_ttl_us, table.exec.state.ttl): a stored row expires
+ * when it was not written (stored, or its multiplicity changed) for the TTL;
+ * updating `matched` does not count as a write. A later row of that key then
  * misses the expired partners (and a retraction of an expired row finds
  * nothing to retract): results become incomplete, as in Flink.
  *
@@ -31,44 +43,119 @@ static sl_err rj_open(slop *op, slopctx *c) {
     return sljc_open((jop *)op, c, 0);
 }
 
-/* Add (delta +1) or remove (-1) row i of b in side s's list of key
- * j->key (hash h); `matched` for a new entry. */
-static void store(jop *j, int s, uint64_t h, int delta, int32_t matched, const slbatch *b,
-                  uint32_t i) {
-    const char *key = j->key.data;
-    uint32_t klen = (uint32_t)j->key.len;
-    uint32_t vlen = 0;
-    char *v = slkv_get(j->rows[s], 0, key, klen, h, &vlen);
-    uint32_t off = 0;
-    jent e;
-    while (v && sljc_next(v, vlen, &off, &e)) {
-        if (!sljc_row_equal(j, s, &e, b, i)) {
-            continue;
+/* The state hash of a stored row: the join key hash's key group (high
+ * half), the row's own low half. */
+static inline uint64_t row_hash(uint64_t h, const char *row, size_t len) {
+    return (h & UINT64_C(0xffffffff00000000)) | (uint32_t)slhash_bytes(row, len, h);
+}
+
+static inline rjval val_get(const void *v) {
+    rjval x;
+    memcpy(&x, v, sizeof x);
+    return x;
+}
+
+static inline void val_set(void *v, rjval x) {
+    memcpy(v, &x, sizeof x);
+}
+
+/* What a probe collects: the entries of the probed namespace whose key
+ * starts with the probe's prefix (other keys of the same hash are skipped);
+ * row bytes are copied into j->val (visit pointers die with the call). */
+typedef struct probe_ctx {
+    jop *j;
+    uint32_t plen; /* prefix bytes in j->skey */
+    uint32_t n;
+} probe_ctx;
+
+static bool collect(uint64_t ns, const void *key, uint32_t klen, void *val, uint32_t vlen,
+                    void *user) {
+    SL_UNUSED(ns);
+    SL_UNUSED(vlen);
+    probe_ctx *p = user;
+    jop *j = p->j;
+    if (klen < p->plen || memcmp(key, j->skey.data, p->plen) != 0) {
+        return true;
+    }
+    rjval v = val_get(val);
+    jent e = {.cnt = v.cnt, .matched = v.matched, .len = klen - p->plen};
+    /* row holds the offset into j->val until the visit is over */
+    e.row = (const char *)(uintptr_t)j->val.len;
+    slbuf_put(&j->val, (const char *)key + p->plen, e.len);
+    slbuf_put(&j->ents, &e, sizeof e);
+    p->n++;
+    return true;
+}
+
+/* The rows of side o under the prefix in j->skey (key hash h) into an
+ * array of jent (j->ents, rows in j->val); returns the count. */
+static uint32_t probe(jop *j, int o, uint64_t h, uint32_t plen, jent **out) {
+    slbuf_reset(&j->val);
+    slbuf_reset(&j->ents);
+    probe_ctx p = {j, plen, 0};
+    slkv_visit_ns(j->rows[o], h, collect, &p);
+    jent *M = (jent *)j->ents.data;
+    for (uint32_t x = 0; x < p.n; x++) {
+        M[x].row = j->val.data + (uintptr_t)M[x].row;
+    }
+    *out = M;
+    return p.n;
+}
+
+/* Change the `matched` count of stored row e of side o (key hash h) by
+ * delta. The entry's key is rebuilt in j->rowb from the prefix in j->skey. */
+static void add_matched(jop *j, int o, uint64_t h, uint32_t plen, const jent *e, int delta) {
+    slbuf_reset(&j->rowb);
+    slbuf_put(&j->rowb, j->skey.data, plen);
+    slbuf_put(&j->rowb, e->row, e->len);
+    void *v = slkv_get(j->rows[o], h, j->rowb.data, (uint32_t)j->rowb.len,
+                       row_hash(h, e->row, e->len), NULL);
+    if (!v) {
+        return; /* expired since the probe */
+    }
+    rjval x = val_get(v);
+    x.matched += delta;
+    if (x.matched < 0) {
+        x.matched = 0;
+    }
+    val_set(v, x);
+    slkv_release(j->rows[o], v, true);
+}
+
+/* Add (delta +1) or remove (-1) row i of b in side s's rows (key hash h,
+ * prefix in j->skey); `matched` for a new entry. */
+static void store(jop *j, int s, uint64_t h, uint32_t plen, int delta, int32_t matched,
+                  const slbatch *b, uint32_t i) {
+    slkv *t = j->rows[s];
+    j->skey.len = plen;
+    slrow_encode(&j->skey, b, i, 0, b->schema->n);
+    const char *key = j->skey.data;
+    uint32_t klen = (uint32_t)j->skey.len;
+    uint64_t rh = row_hash(h, key + plen, klen - plen);
+    if (delta > 0) {
+        bool created = false;
+        void *v = slkv_upsert(t, h, key, klen, rh, &created);
+        rjval x = created ? (rjval){1, matched} : val_get(v);
+        if (!created) {
+            x.cnt++;
         }
-        if (delta > 0 || e.cnt > 1) {
-            int32_t cnt = e.cnt + delta;
-            memcpy(e.hdr + 8, &cnt, 4);
-            slkv_release(j->rows[s], v, true);
-            return;
-        }
-        /* Last copy: rebuild the list without it. */
-        size_t at = (size_t)(e.hdr - v);
-        slbuf_reset(&j->val);
-        slbuf_put(&j->val, v, at);
-        slbuf_put(&j->val, v + off, vlen - off);
-        if (j->val.len == 0) {
-            slkv_remove(j->rows[s], 0, key, klen, h);
-        } else {
-            slkv_put(j->rows[s], 0, key, klen, h, j->val.data, (uint32_t)j->val.len);
-        }
+        val_set(v, x);
+        slkv_release(t, v, true);
         return;
     }
-    if (v) {
-        slkv_release(j->rows[s], v, false);
+    void *v = slkv_get(t, h, key, klen, rh, NULL);
+    if (!v) {
+        return; /* not stored (or expired): nothing to retract */
     }
-    if (delta > 0) {
-        sljc_append(j, s, 0, key, klen, h, b->ts[i], 1, matched, b, i);
+    rjval x = val_get(v);
+    if (x.cnt > 1) {
+        x.cnt--;
+        val_set(v, x);
+        slkv_release(t, v, true);
+        return;
     }
+    slkv_release(t, v, false);
+    slkv_remove(t, h, key, klen, rh);
 }
 
 static void join_row(jop *j, int s, const slbatch *b, uint32_t i) {
@@ -85,56 +172,43 @@ static void join_row(jop *j, int s, const slbatch *b, uint32_t i) {
     if (nul && !s_outer) {
         return; /* matches nothing, never comes out */
     }
-    uint32_t vlen = 0;
-    char *ov = nul ? NULL : slkv_get(j->rows[o], 0, j->key.data, (uint32_t)j->key.len, h, &vlen);
+    /* The stored-key prefix: [u32 key length][key bytes]. */
+    uint32_t kl = (uint32_t)j->key.len;
+    slbuf_reset(&j->skey);
+    slbuf_put(&j->skey, &kl, 4);
+    slbuf_put(&j->skey, j->key.data, kl);
+    uint32_t plen = 4 + kl;
     int32_t total = 0;
-    if (ov) {
-        jent *M;
-        uint32_t n = sljc_list(ov, vlen, &j->ents, &M);
-        uint32_t m = sljc_match(j, s, &me, M, n);
-        bool dirty = false;
-        for (uint32_t x = 0; m && x < n; x++) {
-            if (!j->keep[x]) {
-                continue;
-            }
-            jsrc other = {.row = M[x].row};
-            total += M[x].cnt;
-            if (acc) {
-                if (o_outer) {
-                    if (M[x].matched == 0) {
-                        for (int32_t c = 0; c < M[x].cnt; c++) {
-                            sljc_emit_side(j, s, &pad, &other, ts, SL_DELETE);
-                        }
-                    }
-                    int32_t nm = M[x].matched + 1;
-                    memcpy(M[x].hdr + 12, &nm, 4);
-                    dirty = true;
-                }
-                for (int32_t c = 0; c < M[x].cnt; c++) {
-                    sljc_emit_side(j, s, &me, &other, ts, kout);
-                }
-            } else {
-                for (int32_t c = 0; c < M[x].cnt; c++) {
-                    sljc_emit_side(j, s, &me, &other, ts, kout);
-                }
-                if (o_outer) {
-                    if (M[x].matched == 1) {
-                        for (int32_t c = 0; c < M[x].cnt; c++) {
-                            sljc_emit_side(j, s, &pad, &other, ts, SL_INSERT);
-                        }
-                    }
-                    int32_t nm = M[x].matched > 0 ? M[x].matched - 1 : 0;
-                    memcpy(M[x].hdr + 12, &nm, 4);
-                    dirty = true;
-                }
+    jent *M = NULL;
+    uint32_t n = nul ? 0 : probe(j, o, h, plen, &M);
+    uint32_t m = sljc_match(j, s, &me, M, n);
+    for (uint32_t x = 0; m && x < n; x++) {
+        if (!j->keep[x]) {
+            continue;
+        }
+        jsrc other = {.row = M[x].row};
+        total += M[x].cnt;
+        if (acc && o_outer && M[x].matched == 0) {
+            for (int32_t c = 0; c < M[x].cnt; c++) {
+                sljc_emit_side(j, s, &pad, &other, ts, SL_DELETE);
             }
         }
-        slkv_release(j->rows[o], ov, dirty);
+        for (int32_t c = 0; c < M[x].cnt; c++) {
+            sljc_emit_side(j, s, &me, &other, ts, kout);
+        }
+        if (!acc && o_outer && M[x].matched == 1) {
+            for (int32_t c = 0; c < M[x].cnt; c++) {
+                sljc_emit_side(j, s, &pad, &other, ts, SL_INSERT);
+            }
+        }
+        if (o_outer) {
+            add_matched(j, o, h, plen, &M[x], acc ? 1 : -1);
+        }
     }
     if (total == 0 && s_outer) {
         sljc_emit_side(j, s, &me, &pad, ts, acc ? SL_INSERT : SL_DELETE);
     }
-    store(j, s, h, acc ? 1 : -1, total, b, i);
+    store(j, s, h, plen, acc ? 1 : -1, total, b, i);
 }
 
 /* Incremental TTL cleanup: examine up to `budget` entries per side. */
