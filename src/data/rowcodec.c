@@ -73,3 +73,26 @@ size_t slrow_decode(const char *p, slbatch *b, uint32_t row, int first, int n) {
     }
     return (size_t)(p - start);
 }
+
+size_t slrow_decode_some(const char *p, slbatch *b, uint32_t row, int first, int n,
+                         const uint8_t *want) {
+    const char *start = p;
+    for (int c = first; c < first + n; c++) {
+        if (*p++ == 0) {
+            b->cols[c].nulls[row] = 1;
+            continue;
+        }
+        sl_type t = b->cols[c].type;
+        size_t w = t == SL_BOOLEAN ? 1 : 8;
+        if (t == SL_STRING) {
+            uint32_t len;
+            memcpy(&len, p, 4);
+            w = 4 + (size_t)len;
+        }
+        if (want[c - first]) {
+            slrow_decode(p - 1, b, row, c, 1);
+        }
+        p += w;
+    }
+    return (size_t)(p - start);
+}

@@ -122,6 +122,10 @@ sl_err sljc_open(jop *j, slopctx *c, int n_timers) {
         j->tm_tab[s] = slstate_table(c->state, tnames[s], SLTIMERS_STATE_VAL);
     }
     j->ev = slexpr_eval_new(c->batch_rows);
+    if (j->a->residual) {
+        j->res_used = slmem_calloc((size_t)j->a->out->n, 1);
+        slexpr_mark_columns(j->a->residual, j->res_used, j->a->out->n);
+    }
     return SL_OK;
 }
 
@@ -133,6 +137,7 @@ void sljc_free(jop *j) {
     slbatch_free(j->scratch);
     slbatch_free(j->out);
     slmem_free(j->keep);
+    slmem_free(j->res_used);
     slbuf_free(&j->key);
     slbuf_free(&j->val);
     slbuf_free(&j->ents);
@@ -289,6 +294,21 @@ static void put_side(slbatch *dst, int first, uint32_t r, const sl_schema *s, co
     } /* else: padding, the row starts all NULL */
 }
 
+/* put_side for the residual: only the columns with used[c] (the others stay
+ * NULL). */
+static void put_side_some(slbatch *dst, int first, uint32_t r, const sl_schema *s, const jsrc *x,
+                          const uint8_t *used) {
+    if (x->b) {
+        for (int c = 0; c < s->n; c++) {
+            if (used[c]) {
+                slbatch_copy_value(dst, first + c, r, x->b, c, x->i);
+            }
+        }
+    } else if (x->row) {
+        slrow_decode_some(x->row, dst, r, first, s->n, used);
+    }
+}
+
 void sljc_emit(jop *j, const jsrc *l, const jsrc *r, int64_t ts, sl_rowkind kind) {
     slopctx *c = j->base.ctx;
     if (j->out && slbatch_full(j->out)) {
@@ -340,8 +360,8 @@ uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents,
     int ofirst = probe_side == 0 ? j->a->in[0]->n : 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = slbatch_begin_row(j->scratch);
-        put_side(j->scratch, pfirst, r, j->a->in[probe_side], probe);
-        put_row(j->scratch, ofirst, r, other, ents[k].row);
+        put_side_some(j->scratch, pfirst, r, j->a->in[probe_side], probe, j->res_used + pfirst);
+        slrow_decode_some(ents[k].row, j->scratch, r, ofirst, other->n, j->res_used + ofirst);
         j->scratch->n = r + 1;
     }
     slexpr_eval_filter(j->ev, j->a->residual, j->scratch, j->keep);

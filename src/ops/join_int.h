@@ -74,6 +74,8 @@ typedef struct jop {
     slexpr_eval *ev;      /* owned */
     slbatch *scratch;     /* owned: candidate pairs for the residual */
     uint8_t *keep;        /* owned: scap bytes */
+    uint8_t *res_used;    /* owned: per output column, 1 if the residual reads it
+                           * (only those go into scratch); NULL: no residual */
     uint32_t scap;
     slbatch *out;         /* owned: output being filled */
     slbuf key;            /* encoded key of the current row */
