@@ -1,7 +1,8 @@
 /*
  * join_core.c - the parts the join operators share (see join_int.h): the
- * argument, stored-row lists, output rows, residual matching, checkpoint
- * hooks for their timers.
+ * argument, stored-row lists (the regular join's row entries are its own,
+ * join_regular.c), output rows, residual matching (on scratch rows holding
+ * only the columns the residual reads), checkpoint hooks for their timers.
  *
  * Thread: the worker that owns the subtask; sljoin_arg_* on the builder's.
  */
