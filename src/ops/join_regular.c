@@ -252,6 +252,26 @@ static int64_t rj_tick(slop *op, int64_t now_us) {
     return now_us + SL_MAX(c->state_ttl_us / 4, (int64_t)1000);
 }
 
+/* The rows are in the state tables already: nothing to load. A checkpoint of
+ * an older Sluice kept them as one list per key in "join.l" / "join.r";
+ * such state is refused rather than ignored (the join would start empty). */
+static sl_err rj_restore(slop *op, const slbuf *opstate, int n) {
+    SL_UNUSED(opstate);
+    SL_UNUSED(n);
+    static const char *old[2] = {"join.l", "join.r"};
+    slstate *st = op->ctx->state;
+    for (int s = 0; s < 2; s++) {
+        if (slkv_count(slstate_table(st, old[s], 0)) > 0) {
+            return slerr_set(SL_ERR_STATE,
+                             "regular join: the checkpoint holds this join's rows in the "
+                             "list format of an older Sluice (state table '%s'); restore it "
+                             "with that version or start the job without it",
+                             old[s]);
+        }
+    }
+    return SL_OK;
+}
+
 static void rj_end(slop *op) {
     sljc_flush((jop *)op);
 }
@@ -265,6 +285,7 @@ static const slop_vt regular_join_vt = {
     .open = rj_open,
     .batch_take = rj_batch_take,
     .tick = rj_tick,
+    .restore = rj_restore,
     .end = rj_end,
     .free = rj_free,
 };

@@ -758,6 +758,21 @@ TEST(regular_hash_collision_skipped) {
     h_free(&h);
 }
 
+/* State in the list format of an older version is refused at restore. */
+TEST(regular_old_list_state_refused) {
+    harness h;
+    h_init(&h, SLJOIN_MODE_REGULAR, SLJT_INNER, NULL);
+    slbuf opstate = {0};
+    CHECK(h.op->vt->restore(h.op, &opstate, 1) == SL_OK);
+    slkv *old = slstate_table(h.st, "join.r", 0);
+    slkv_put(old, 0, "k", 1, 42, "list", 4);
+    sltest_unpin(h.st);
+    CHECK(h.op->vt->restore(h.op, &opstate, 1) == SL_ERR_STATE);
+    CHECK_CONTAINS(sl_errmsg(), "older Sluice (state table 'join.r')");
+    sltest_unpin(h.st);
+    h_free(&h);
+}
+
 /* A script of rows for the checkpoint tests: hot and cold keys, equal rows,
  * retractions of earlier rows, NULL keys. */
 typedef struct jrow {
