@@ -145,6 +145,8 @@ void sljc_free(jop *j) {
     slbuf_free(&j->ents2);
     slbuf_free(&j->rowb);
     slbuf_free(&j->skey);
+    slbuf_free(&j->pfx);
+    slbuf_free(&j->prow);
     slmem_free(j);
 }
 
@@ -334,7 +336,10 @@ void sljc_flush(jop *j) {
     }
 }
 
-uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n) {
+/* sljc_match with pair k's probe: `probe`, or row rows[k] of b when rows is
+ * set. */
+static uint32_t match_pairs(jop *j, int probe_side, const jsrc *probe, const slbatch *b,
+                            const uint32_t *rows, const jent *ents, uint32_t n) {
     if (n == 0) {
         return 0;
     }
@@ -361,7 +366,8 @@ uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents,
     int ofirst = probe_side == 0 ? j->a->in[0]->n : 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = slbatch_begin_row(j->scratch);
-        put_side_some(j->scratch, pfirst, r, j->a->in[probe_side], probe, j->res_used + pfirst);
+        jsrc p = rows ? (jsrc){.b = b, .i = rows[k]} : *probe;
+        put_side_some(j->scratch, pfirst, r, j->a->in[probe_side], &p, j->res_used + pfirst);
         slrow_decode_some(ents[k].row, j->scratch, r, ofirst, other->n, j->res_used + ofirst);
         j->scratch->n = r + 1;
     }
@@ -372,4 +378,13 @@ uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents,
         m += j->keep[k];
     }
     return m;
+}
+
+uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n) {
+    return match_pairs(j, probe_side, probe, NULL, NULL, ents, n);
+}
+
+uint32_t sljc_match_rows(jop *j, int probe_side, const slbatch *b, const uint32_t *rows,
+                         const jent *ents, uint32_t n) {
+    return match_pairs(j, probe_side, NULL, b, rows, ents, n);
 }

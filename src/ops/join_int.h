@@ -84,6 +84,8 @@ typedef struct jop {
     slbuf ents2;          /* a second jent array */
     slbuf rowb;           /* a row being compared */
     slbuf skey;           /* regular join: the stored key being built */
+    slbuf pfx;            /* regular join: stored-key prefixes of a chunk's rows */
+    slbuf prow;           /* regular join: the probe row of each candidate pair */
     int64_t fire_wm;      /* the watermark timers are being fired for */
     int fire_side;        /* the side whose timers fire */
 } jop;
@@ -126,6 +128,10 @@ void sljc_flush(jop *j);
  * k < n (keep is j->keep, grown to n). The probe is on side `probe_side`.
  * Returns how many matched. */
 uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n);
+/* The same for pairs with different probes: pair k is (row rows[k] of b,
+ * ents[k]). One residual evaluation for the pairs of many rows. */
+uint32_t sljc_match_rows(jop *j, int probe_side, const slbatch *b, const uint32_t *rows,
+                         const jent *ents, uint32_t n);
 
 /* The side is outer (its unmatched rows come out NULL-padded). */
 static inline bool sljc_outer(const sljoin_arg *a, int side) {

@@ -59,12 +59,35 @@ static inline void val_set(void *v, rjval x) {
     memcpy(v, &x, sizeof x);
 }
 
+/* Rows are joined in chunks: every row of a chunk probes first (candidates
+ * of all rows in j->ents, their bytes in j->val), then the residual is
+ * evaluated once over all candidate pairs, then each row in order emits and
+ * is stored. Exact because a batch comes from one side s: storing s's rows
+ * does not change what the other side's probes find, and the one thing of
+ * the other side that changes, an outer row's `matched`, is read back live
+ * when it is updated. */
+#ifdef SL_SMALL_BUFFERS
+#define CHUNK_PAIRS 5
+#else
+#define CHUNK_PAIRS 1024
+#endif
+
+/* A row of the chunk. */
+typedef struct rjrow {
+    uint64_t h;        /* its join key's hash */
+    uint32_t i;        /* its index in the batch */
+    uint32_t first, n; /* its candidates: j->ents [first, first + n) */
+    uint32_t pfx;      /* its stored-key prefix: j->pfx bytes [pfx, pfx + plen) */
+    uint32_t plen;
+} rjrow;
+
 /* What a probe collects: the entries of the probed namespace whose key
- * starts with the probe's prefix (other keys of the same hash are skipped);
- * row bytes are copied into j->val (visit pointers die with the call). */
+ * starts with the prefix (other keys of the same hash are skipped); row
+ * bytes are copied into j->val (visit pointers die with the call). */
 typedef struct probe_ctx {
     jop *j;
-    uint32_t plen; /* prefix bytes in j->skey */
+    const char *pfx; /* borrowed: j->pfx, not changed during the visit */
+    uint32_t plen;
     uint32_t n;
 } probe_ctx;
 
@@ -74,12 +97,12 @@ static bool collect(uint64_t ns, const void *key, uint32_t klen, void *val, uint
     SL_UNUSED(vlen);
     probe_ctx *p = user;
     jop *j = p->j;
-    if (klen < p->plen || memcmp(key, j->skey.data, p->plen) != 0) {
+    if (klen < p->plen || memcmp(key, p->pfx, p->plen) != 0) {
         return true;
     }
     rjval v = val_get(val);
     jent e = {.cnt = v.cnt, .matched = v.matched, .len = klen - p->plen};
-    /* row holds the offset into j->val until the visit is over */
+    /* row holds the offset into j->val until the chunk's probes are over */
     e.row = (const char *)(uintptr_t)j->val.len;
     slbuf_put(&j->val, (const char *)key + p->plen, e.len);
     slbuf_put(&j->ents, &e, sizeof e);
@@ -87,47 +110,34 @@ static bool collect(uint64_t ns, const void *key, uint32_t klen, void *val, uint
     return true;
 }
 
-/* The rows of side o under the prefix in j->skey (key hash h) into an
- * array of jent (j->ents, rows in j->val); returns the count. */
-static uint32_t probe(jop *j, int o, uint64_t h, uint32_t plen, jent **out) {
-    slbuf_reset(&j->val);
-    slbuf_reset(&j->ents);
-    probe_ctx p = {j, plen, 0};
-    slkv_visit_ns(j->rows[o], h, collect, &p);
-    jent *M = (jent *)j->ents.data;
-    for (uint32_t x = 0; x < p.n; x++) {
-        M[x].row = j->val.data + (uintptr_t)M[x].row;
-    }
-    *out = M;
-    return p.n;
-}
-
-/* Change the `matched` count of stored row e of side o (key hash h) by
- * delta. The entry's key is rebuilt in j->rowb from the prefix in j->skey. */
-static void add_matched(jop *j, int o, uint64_t h, uint32_t plen, const jent *e, int delta) {
+/* Change the `matched` count of stored row e of side o (key hash h, stored
+ * key prefix pfx) by delta; returns the count before, read from the state
+ * (e's copy when the entry expired since the probe). */
+static int32_t add_matched(jop *j, int o, uint64_t h, const char *pfx, uint32_t plen,
+                           const jent *e, int delta) {
     slbuf_reset(&j->rowb);
-    slbuf_put(&j->rowb, j->skey.data, plen);
+    slbuf_put(&j->rowb, pfx, plen);
     slbuf_put(&j->rowb, e->row, e->len);
     void *v = slkv_get(j->rows[o], h, j->rowb.data, (uint32_t)j->rowb.len,
                        row_hash(h, e->row, e->len), NULL);
     if (!v) {
-        return; /* expired since the probe */
+        return e->matched;
     }
     rjval x = val_get(v);
-    x.matched += delta;
-    if (x.matched < 0) {
-        x.matched = 0;
-    }
+    int32_t before = x.matched;
+    x.matched = SL_MAX(before + delta, 0);
     val_set(v, x);
     slkv_release(j->rows[o], v, true);
+    return before;
 }
 
 /* Add (delta +1) or remove (-1) row i of b in side s's rows (key hash h,
- * prefix in j->skey); `matched` for a new entry. */
-static void store(jop *j, int s, uint64_t h, uint32_t plen, int delta, int32_t matched,
-                  const slbatch *b, uint32_t i) {
+ * stored key prefix pfx); `matched` for a new entry. */
+static void store(jop *j, int s, uint64_t h, const char *pfx, uint32_t plen, int delta,
+                  int32_t matched, const slbatch *b, uint32_t i) {
     slkv *t = j->rows[s];
-    j->skey.len = plen;
+    slbuf_reset(&j->skey);
+    slbuf_put(&j->skey, pfx, plen);
     slrow_encode(&j->skey, b, i, 0, b->schema->n);
     const char *key = j->skey.data;
     uint32_t klen = (uint32_t)j->skey.len;
@@ -158,37 +168,51 @@ static void store(jop *j, int s, uint64_t h, uint32_t plen, int delta, int32_t m
     slkv_remove(t, h, key, klen, rh);
 }
 
-static void join_row(jop *j, int s, const slbatch *b, uint32_t i) {
+/* Probe for row i of b (side s) and add it to the chunk; returns its
+ * candidate count. A row that can never come out is not added. */
+static uint32_t probe_row(jop *j, int s, const slbatch *b, uint32_t i) {
+    bool nul;
+    uint64_t h = sljc_key(j, s, b, i, &nul);
+    if (nul && !sljc_outer(j->a, s)) {
+        return 0; /* matches nothing, never comes out */
+    }
+    uint32_t kl = (uint32_t)j->key.len;
+    rjrow r = {.h = h, .i = i, .pfx = (uint32_t)j->pfx.len, .plen = 4 + kl};
+    r.first = (uint32_t)(j->ents.len / sizeof(jent));
+    slbuf_put(&j->pfx, &kl, 4);
+    slbuf_put(&j->pfx, j->key.data, kl);
+    if (!nul) {
+        probe_ctx p = {j, j->pfx.data + r.pfx, r.plen, 0};
+        slkv_visit_ns(j->rows[1 - s], h, collect, &p);
+        r.n = p.n;
+    }
+    slbuf_put(&j->ents2, &r, sizeof r);
+    return r.n;
+}
+
+/* Emit what row r (side s) makes with its candidates M (keep: the residual
+ * held), update the other side's counts, store or retract it. */
+static void finish_row(jop *j, int s, const slbatch *b, const rjrow *r, const jent *M,
+                       const uint8_t *keep) {
     const sljoin_arg *a = j->a;
     int o = 1 - s;
+    uint32_t i = r->i;
     sl_rowkind k = (sl_rowkind)b->kind[i];
     bool acc = k == SL_INSERT || k == SL_UPDATE_AFTER;
     bool s_outer = sljc_outer(a, s), o_outer = sljc_outer(a, o);
     sl_rowkind kout = a->type == SLJT_INNER ? k : acc ? SL_INSERT : SL_DELETE;
     int64_t ts = b->ts[i];
     jsrc me = {.b = b, .i = i}, pad = {0};
-    bool nul;
-    uint64_t h = sljc_key(j, s, b, i, &nul);
-    if (nul && !s_outer) {
-        return; /* matches nothing, never comes out */
-    }
-    /* The stored-key prefix: [u32 key length][key bytes]. */
-    uint32_t kl = (uint32_t)j->key.len;
-    slbuf_reset(&j->skey);
-    slbuf_put(&j->skey, &kl, 4);
-    slbuf_put(&j->skey, j->key.data, kl);
-    uint32_t plen = 4 + kl;
+    const char *pfx = j->pfx.data + r->pfx;
     int32_t total = 0;
-    jent *M = NULL;
-    uint32_t n = nul ? 0 : probe(j, o, h, plen, &M);
-    uint32_t m = sljc_match(j, s, &me, M, n);
-    for (uint32_t x = 0; m && x < n; x++) {
-        if (!j->keep[x]) {
+    for (uint32_t x = 0; x < r->n; x++) {
+        if (!keep[x]) {
             continue;
         }
         jsrc other = {.row = M[x].row};
         total += M[x].cnt;
-        if (acc && o_outer && M[x].matched == 0) {
+        int32_t before = o_outer ? add_matched(j, o, r->h, pfx, r->plen, &M[x], acc ? 1 : -1) : -1;
+        if (acc && before == 0) {
             for (int32_t c = 0; c < M[x].cnt; c++) {
                 sljc_emit_side(j, s, &pad, &other, ts, SL_DELETE);
             }
@@ -196,19 +220,49 @@ static void join_row(jop *j, int s, const slbatch *b, uint32_t i) {
         for (int32_t c = 0; c < M[x].cnt; c++) {
             sljc_emit_side(j, s, &me, &other, ts, kout);
         }
-        if (!acc && o_outer && M[x].matched == 1) {
+        if (!acc && before == 1) {
             for (int32_t c = 0; c < M[x].cnt; c++) {
                 sljc_emit_side(j, s, &pad, &other, ts, SL_INSERT);
             }
-        }
-        if (o_outer) {
-            add_matched(j, o, h, plen, &M[x], acc ? 1 : -1);
         }
     }
     if (total == 0 && s_outer) {
         sljc_emit_side(j, s, &me, &pad, ts, acc ? SL_INSERT : SL_DELETE);
     }
-    store(j, s, h, plen, acc ? 1 : -1, total, b, i);
+    store(j, s, r->h, pfx, r->plen, acc ? 1 : -1, total, b, i);
+}
+
+/* Join rows [from, to) of b (side s) as one chunk. */
+static void join_chunk(jop *j, int s, const slbatch *b, uint32_t *from, uint32_t to) {
+    slbuf_reset(&j->val);
+    slbuf_reset(&j->ents);
+    slbuf_reset(&j->ents2);
+    slbuf_reset(&j->pfx);
+    uint32_t pairs = 0, i = *from;
+    while (i < to && (i == *from || pairs < CHUNK_PAIRS)) {
+        pairs += probe_row(j, s, b, i);
+        i++;
+    }
+    *from = i;
+    jent *M = (jent *)j->ents.data;
+    for (uint32_t x = 0; x < pairs; x++) {
+        M[x].row = j->val.data + (uintptr_t)M[x].row;
+    }
+    const rjrow *rows = (const rjrow *)j->ents2.data;
+    uint32_t nr = (uint32_t)(j->ents2.len / sizeof(rjrow));
+    if (j->a->residual && pairs) {
+        slbuf_reset(&j->prow);
+        for (uint32_t q = 0; q < nr; q++) {
+            for (uint32_t x = 0; x < rows[q].n; x++) {
+                slbuf_put(&j->prow, &rows[q].i, 4);
+            }
+        }
+    }
+    sljc_match_rows(j, s, b, (const uint32_t *)j->prow.data, M, pairs);
+    for (uint32_t q = 0; q < nr; q++) {
+        const rjrow *r = &rows[q];
+        finish_row(j, s, b, r, r->n ? M + r->first : NULL, r->n ? j->keep + r->first : NULL);
+    }
 }
 
 /* Incremental TTL cleanup: examine up to `budget` entries per side. */
@@ -231,8 +285,8 @@ static void rj_batch_take(slop *op, int input, slbatch *b) {
     slopctx *c = op->ctx;
     slmetric_add(&c->metrics->rows_in, b->n);
     uint32_t n = b->n;
-    for (uint32_t i = 0; i < n; i++) {
-        join_row(j, input ? 1 : 0, b, i);
+    for (uint32_t i = 0; i < n;) {
+        join_chunk(j, input ? 1 : 0, b, &i, n);
     }
     slbatch_free(b);
     sljc_flush(j);

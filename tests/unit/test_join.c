@@ -831,13 +831,21 @@ static int key_group_of(harness *h, const char *k) {
 }
 
 /* The script through one operator, with a checkpoint and restart before
- * every `every`-th row; returns the sorted output (owned). */
+ * every `every`-th row (every < 0: no restarts, and consecutive rows of one
+ * side go as one batch); returns the sorted output (owned). */
 static char *run_cut(sljoin_type type, const char *residual, const jrow *rows, int n, int every) {
     harness h;
     h_init(&h, SLJOIN_MODE_REGULAR, type, residual);
     for (int i = 0; i < n; i++) {
-        if (every && i % every == 0) {
+        if (every > 0 && i % every == 0) {
             h_restart(&h);
+        }
+        if (every < 0) {
+            row_kind(&h, rows[i].side, rows[i].k, rows[i].v, rows[i].t, rows[i].kind);
+            if (i + 1 == n || rows[i + 1].side != rows[i].side) {
+                send_side(&h, rows[i].side);
+            }
+            continue;
         }
         feed(&h, &rows[i]);
     }
@@ -891,6 +899,9 @@ TEST(regular_checkpoint_and_rescale) {
             char *cut = run_cut(types[t], res, rows, N, 7);
             CHECK_STR(cut, base);
             slmem_free(cut);
+            char *batched = run_cut(types[t], res, rows, N, -1);
+            CHECK_STR(batched, base);
+            slmem_free(batched);
             for (int c = 0; c <= N; c += 30) {
                 char *re = run_rescaled(types[t], res, rows, N, c);
                 if (strcmp(re, base) != 0) {
