@@ -130,6 +130,10 @@ void slrow_encode(slbuf *out, const slbatch *b, uint32_t i, int first, int n);
  * (their types must be the encoded columns' types; strings are copied into
  * b's arena). Returns the bytes read. */
 size_t slrow_decode(const char *p, slbatch *b, uint32_t row, int first, int n);
+/* slrow_decode of the columns c with want[c - first] != 0 only; the others
+ * are skipped (left as they are). Returns the bytes of all n columns. */
+size_t slrow_decode_some(const char *p, slbatch *b, uint32_t row, int first, int n,
+                         const uint8_t *want);
 
 /* ---- row views and writers (row.c) ---- */
 

@@ -216,6 +216,15 @@ sl_err slexpr_check_columns(const slexpr *e, const sl_schema *in) {
     return SL_OK;
 }
 
+void slexpr_mark_columns(const slexpr *e, uint8_t *used, int n) {
+    if (e->kind == SLXN_COL && e->col >= 0 && e->col < n) {
+        used[e->col] = 1;
+    }
+    for (int i = 0; i < e->n_args; i++) {
+        slexpr_mark_columns(e->args[i], used, n);
+    }
+}
+
 const char *slexpr_type_name(sl_type t) {
     switch ((int)t) {
     case SL_INTERVAL:

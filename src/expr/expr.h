@@ -143,6 +143,8 @@ bool slexpr_is_proctime(const slexpr *e);
  * expects (SL_ERR_TYPE naming the column otherwise): a guard for operators
  * that receive trees from the planner. */
 sl_err slexpr_check_columns(const slexpr *e, const sl_schema *in);
+/* Set used[c] = 1 for every column c < n that e reads (others untouched). */
+void slexpr_mark_columns(const slexpr *e, uint8_t *used, int n);
 /* Readable form for EXPLAIN and messages: "(amount * 2) > 100", columns by
  * the names of `in` ($3 when in is NULL). */
 void slexpr_describe(const slexpr *e, const sl_schema *in, slbuf *out);

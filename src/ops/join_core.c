@@ -1,7 +1,8 @@
 /*
  * join_core.c - the parts the join operators share (see join_int.h): the
- * argument, stored-row lists, output rows, residual matching, checkpoint
- * hooks for their timers.
+ * argument, stored-row lists (the regular join's row entries are its own,
+ * join_regular.c), output rows, residual matching (on scratch rows holding
+ * only the columns the residual reads), checkpoint hooks for their timers.
  *
  * Thread: the worker that owns the subtask; sljoin_arg_* on the builder's.
  */
@@ -104,13 +105,16 @@ void sljc_init(jop *j, const sljoin_arg *a, const slop_vt *vt) {
 
 sl_err sljc_open(jop *j, slopctx *c, int n_timers) {
     static const char *names[2] = {"join.l", "join.r"};
+    static const char *rnames[2] = {"join.rows.l", "join.rows.r"};
     static const char *tnames[2] = {"join.timers0", "join.timers1"};
     if (!c->state) {
         return slerr_set(SL_ERR_STATE, "join: the operator needs keyed state");
     }
+    bool regular = j->a->mode == SLJOIN_MODE_REGULAR;
     for (int s = 0; s < 2; s++) {
-        j->rows[s] = slstate_table(c->state, names[s], 0);
-        if (c->state_ttl_us > 0 && j->a->mode == SLJOIN_MODE_REGULAR) {
+        j->rows[s] = regular ? slstate_table(c->state, rnames[s], sizeof(rjval))
+                             : slstate_table(c->state, names[s], 0);
+        if (c->state_ttl_us > 0 && regular) {
             slkv_set_ttl(j->rows[s], c->state_ttl_us, c->clock);
         }
     }
@@ -119,6 +123,10 @@ sl_err sljc_open(jop *j, slopctx *c, int n_timers) {
         j->tm_tab[s] = slstate_table(c->state, tnames[s], SLTIMERS_STATE_VAL);
     }
     j->ev = slexpr_eval_new(c->batch_rows);
+    if (j->a->residual) {
+        j->res_used = slmem_calloc((size_t)j->a->out->n, 1);
+        slexpr_mark_columns(j->a->residual, j->res_used, j->a->out->n);
+    }
     return SL_OK;
 }
 
@@ -130,11 +138,15 @@ void sljc_free(jop *j) {
     slbatch_free(j->scratch);
     slbatch_free(j->out);
     slmem_free(j->keep);
+    slmem_free(j->res_used);
     slbuf_free(&j->key);
     slbuf_free(&j->val);
     slbuf_free(&j->ents);
     slbuf_free(&j->ents2);
     slbuf_free(&j->rowb);
+    slbuf_free(&j->skey);
+    slbuf_free(&j->pfx);
+    slbuf_free(&j->prow);
     slmem_free(j);
 }
 
@@ -273,13 +285,6 @@ void sljc_append(jop *j, int side, uint64_t ns, const void *key, uint32_t klen, 
     slkv_put(j->rows[side], ns, key, klen, hash, j->val.data, (uint32_t)j->val.len);
 }
 
-bool sljc_row_equal(jop *j, int side, const jent *e, const slbatch *b, uint32_t i) {
-    SL_UNUSED(side);
-    slbuf_reset(&j->rowb);
-    ser_row(&j->rowb, b, i);
-    return j->rowb.len == e->len && memcmp(j->rowb.data, e->row, e->len) == 0;
-}
-
 /* ---- output ---- */
 
 static void put_side(slbatch *dst, int first, uint32_t r, const sl_schema *s, const jsrc *x) {
@@ -290,6 +295,21 @@ static void put_side(slbatch *dst, int first, uint32_t r, const sl_schema *s, co
     } else if (x->row) {
         put_row(dst, first, r, s, x->row);
     } /* else: padding, the row starts all NULL */
+}
+
+/* put_side for the residual: only the columns with used[c] (the others stay
+ * NULL). */
+static void put_side_some(slbatch *dst, int first, uint32_t r, const sl_schema *s, const jsrc *x,
+                          const uint8_t *used) {
+    if (x->b) {
+        for (int c = 0; c < s->n; c++) {
+            if (used[c]) {
+                slbatch_copy_value(dst, first + c, r, x->b, c, x->i);
+            }
+        }
+    } else if (x->row) {
+        slrow_decode_some(x->row, dst, r, first, s->n, used);
+    }
 }
 
 void sljc_emit(jop *j, const jsrc *l, const jsrc *r, int64_t ts, sl_rowkind kind) {
@@ -316,7 +336,10 @@ void sljc_flush(jop *j) {
     }
 }
 
-uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n) {
+/* sljc_match with pair k's probe: `probe`, or row rows[k] of b when rows is
+ * set. */
+static uint32_t match_pairs(jop *j, int probe_side, const jsrc *probe, const slbatch *b,
+                            const uint32_t *rows, const jent *ents, uint32_t n) {
     if (n == 0) {
         return 0;
     }
@@ -343,8 +366,9 @@ uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents,
     int ofirst = probe_side == 0 ? j->a->in[0]->n : 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t r = slbatch_begin_row(j->scratch);
-        put_side(j->scratch, pfirst, r, j->a->in[probe_side], probe);
-        put_row(j->scratch, ofirst, r, other, ents[k].row);
+        jsrc p = rows ? (jsrc){.b = b, .i = rows[k]} : *probe;
+        put_side_some(j->scratch, pfirst, r, j->a->in[probe_side], &p, j->res_used + pfirst);
+        slrow_decode_some(ents[k].row, j->scratch, r, ofirst, other->n, j->res_used + ofirst);
         j->scratch->n = r + 1;
     }
     slexpr_eval_filter(j->ev, j->a->residual, j->scratch, j->keep);
@@ -354,4 +378,13 @@ uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents,
         m += j->keep[k];
     }
     return m;
+}
+
+uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n) {
+    return match_pairs(j, probe_side, probe, NULL, NULL, ents, n);
+}
+
+uint32_t sljc_match_rows(jop *j, int probe_side, const slbatch *b, const uint32_t *rows,
+                         const jent *ents, uint32_t n) {
+    return match_pairs(j, probe_side, NULL, b, rows, ents, n);
 }

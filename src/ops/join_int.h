@@ -3,18 +3,33 @@
  * join_regular.c, join_temporal.c) share: the operator body, rows stored in
  * state as lists per key, output rows, residual matching (join_core.c).
  *
- * Row lists. Each input side has a variable-size state table ("join.l",
- * "join.r"); an entry (ns, join key) holds a list of stored rows, each:
+ * Row lists (window, interval and temporal joins). Each input side has a
+ * variable-size state table ("join.l", "join.r"); an entry (ns, join key)
+ * holds a list of stored rows, each:
  *     int64 ts        event time of the row (little-endian, as all below)
- *     int32 cnt       multiplicity (regular join) or a flag (other modes)
- *     int32 matched   outer joins: how many rows of the other side match it
+ *     int32 cnt       a flag (mode-specific)
+ *     int32 matched   outer joins: whether / how often the row matched
  *     uint32 len      length of the row bytes that follow
  *     row bytes       per column a byte 0 (NULL) / 1 (value), then the value:
  *                     8 bytes BIGINT/TIMESTAMP/DOUBLE, 1 byte BOOLEAN,
- *                     u32 length + bytes STRING
+ *                     u32 length + bytes STRING (slrow_encode)
  * What ns means is the mode's business (window: the window end; others 0).
  * A list is rewritten whole when it changes; `cnt` and `matched` are changed
  * in place (get, write, release dirty).
+ *
+ * Row entries (regular join, join_regular.c). Each side has a fixed-size
+ * table ("join.rows.l", "join.rows.r", values of sizeof(rjval) = 8 bytes)
+ * with one entry per distinct stored row:
+ *     ns     the join key's hash (slkey_encode)
+ *     key    u32 length of the join key (host order), the encoded join key,
+ *            then the row bytes (as above)
+ *     hash   high half: the join key hash's (its key group); low half: the
+ *            low half of slhash_bytes(row bytes, seed = join key hash)
+ *     value  rjval: int32 cnt (multiplicity, >= 1), int32 matched (outer
+ *            joins: rows of the other side it matches, counted with their
+ *            multiplicities)
+ * A probe visits ns and skips entries whose key prefix differs (another key
+ * with the same hash). Inserting or retracting a row touches its own entry.
  *
  * Thread: the worker that owns the subtask.
  */
@@ -25,6 +40,12 @@
 #include "time/timers.h"
 
 #define JENT_HDR 20
+
+/* The value of a regular join's row entry (above). */
+typedef struct rjval {
+    int32_t cnt;
+    int32_t matched;
+} rjval;
 
 /* One stored row, as sljc_next reads it. `hdr` points at the entry's header
  * inside the list value (for in-place updates of cnt / matched). */
@@ -47,12 +68,14 @@ typedef struct jsrc {
 typedef struct jop {
     slop base;
     const sljoin_arg *a;  /* borrowed: the graph owns it */
-    slkv *rows[2];        /* row lists per side */
+    slkv *rows[2];        /* row lists (regular join: row entries) per side */
     slkv *tm_tab[2];      /* where timers go at a checkpoint */
     sltimers *tm[2];      /* owned: mode-specific timers (NULL when unused) */
     slexpr_eval *ev;      /* owned */
     slbatch *scratch;     /* owned: candidate pairs for the residual */
     uint8_t *keep;        /* owned: scap bytes */
+    uint8_t *res_used;    /* owned: per output column, 1 if the residual reads it
+                           * (only those go into scratch); NULL: no residual */
     uint32_t scap;
     slbatch *out;         /* owned: output being filled */
     slbuf key;            /* encoded key of the current row */
@@ -60,6 +83,9 @@ typedef struct jop {
     slbuf ents;           /* jent array of the list being examined */
     slbuf ents2;          /* a second jent array */
     slbuf rowb;           /* a row being compared */
+    slbuf skey;           /* regular join: the stored key being built */
+    slbuf pfx;            /* regular join: stored-key prefixes of a chunk's rows */
+    slbuf prow;           /* regular join: the probe row of each candidate pair */
     int64_t fire_wm;      /* the watermark timers are being fired for */
     int fire_side;        /* the side whose timers fire */
 } jop;
@@ -92,8 +118,6 @@ uint32_t sljc_list(const char *v, uint32_t vlen, slbuf *arr, jent **out);
 /* Append row i of b to the list (ns, key) of `side`. */
 void sljc_append(jop *j, int side, uint64_t ns, const void *key, uint32_t klen, uint64_t hash,
                  int64_t ts, int32_t cnt, int32_t matched, const slbatch *b, uint32_t i);
-/* Two stored rows (or a stored row and a batch row) are equal. */
-bool sljc_row_equal(jop *j, int side, const jent *e, const slbatch *b, uint32_t i);
 
 /* Write one output row: left l, right r, event time ts, kind. */
 void sljc_emit(jop *j, const jsrc *l, const jsrc *r, int64_t ts, sl_rowkind kind);
@@ -104,6 +128,10 @@ void sljc_flush(jop *j);
  * k < n (keep is j->keep, grown to n). The probe is on side `probe_side`.
  * Returns how many matched. */
 uint32_t sljc_match(jop *j, int probe_side, const jsrc *probe, const jent *ents, uint32_t n);
+/* The same for pairs with different probes: pair k is (row rows[k] of b,
+ * ents[k]). One residual evaluation for the pairs of many rows. */
+uint32_t sljc_match_rows(jop *j, int probe_side, const slbatch *b, const uint32_t *rows,
+                         const jent *ents, uint32_t n);
 
 /* The side is outer (its unmatched rows come out NULL-padded). */
 static inline bool sljc_outer(const sljoin_arg *a, int side) {
