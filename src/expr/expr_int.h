@@ -4,6 +4,7 @@
  * passes between nodes, and the helpers the type checks of fn_*.c use.
  *
  * Files: expr.c builds and checks trees (and owns the operator table);
+ * cse.c finds the subexpressions a set of trees shares (slexpr_share);
  * eval.c is the evaluator (scratch, arithmetic, comparison, logic, CASE,
  * COALESCE, IN); fn_string.c, fn_pattern.c, fn_time.c, fn_math.c and
  * fn_cast.c hold the scalar functions, each with its own table.
@@ -189,6 +190,8 @@ struct slexpr {
     void *aux;     /* owned via aux_free: a compiled pattern or format */
     void (*aux_free)(void *aux);
     uint32_t n_nodes;   /* nodes in this subtree */
+    uint32_t cse;       /* 0, or the id (1..) of a subexpression shared by a set of
+                           trees (slexpr_share, cse.c): the evaluator caches its value */
     slvalue *const_val; /* owned: slexpr_const's cached result */
     char *const_str;    /* owned: its string bytes */
 };

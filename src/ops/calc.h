@@ -17,6 +17,7 @@ typedef struct slcalc_arg {
     slexpr *where;       /* owned; NULL = keep every row; BOOLEAN */
     slexpr **proj;       /* owned; proj[i] computes column i of out */
     int n_proj;          /* == out->n; 0 with out == in: filter only, rows pass as they are */
+    int n_shared;        /* subexpressions computed once for where and proj (slexpr_share) */
 } slcalc_arg;
 
 /* Build the argument; takes `where` and the expressions proj[0..n) (also on
