@@ -274,6 +274,13 @@ bool slexpr_parse_bigint(const char *s, size_t n, int64_t *out);
 bool slexpr_parse_double(const char *s, size_t n, double *out);
 bool slexpr_parse_bool(const char *s, size_t n, bool *out);
 
+/* ---- regular expressions (fn_pattern.c) ---- */
+
+/* The literal bytes every match of the (Java syntax) pattern contains, the
+ * prefilter of the REGEXP functions, into out (empty: none); false when the
+ * pattern does not compile. For tests. */
+bool slexpr_regex_literal(const char *pattern, uint32_t n, slbuf *out);
+
 /* ---- time (fn_time.c) ---- */
 
 /* Parse "YYYY-MM-DD[( |T)HH:MM[:SS[.fraction]]][Z]" (UTC) without touching
