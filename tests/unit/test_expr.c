@@ -789,6 +789,17 @@ TEST(string_functions) {
     CHECK_STR(k("(SPLIT_INDEX 'a b' '' 1)"), "b");
     CHECK_STR(k("(SPLIT_INDEX '' ',' 0)"), "NULL");
     CHECK_STR(k("(SPLIT_INDEX 'abc' ',' -1)"), "NULL");
+    CHECK_STR(k("(SPLIT_INDEX 'a,b,,c' ',' 3)"), "c");
+    CHECK_STR(k("(SPLIT_INDEX 'a,b,,c' ',' 0)"), "a");
+    CHECK_STR(k("(SPLIT_INDEX ',x' ',' 0)"), "");
+    CHECK_STR(k("(SPLIT_INDEX 'abc' ',' 0)"), "abc");
+    CHECK_STR(k("(SPLIT_INDEX 'abc' ',' 1)"), "NULL");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 3)"), "a");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 4)"), "bb");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 5)"), "item.htm");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 6)"), "NULL");
+    CHECK_STR(ev("(SPLIT_INDEX s 'l' 1)"), "NULL|NULL||NULL|NULL");
+    CHECK_STR(ev("(SPLIT_INDEX s 'l' 0)"), "abc|NULL|h\xc3\xa9|NULL|xyz");
     CHECK_STR(k("(MD5 '')"), "d41d8cd98f00b204e9800998ecf8427e");
     CHECK_STR(k("(MD5 'The quick brown fox jumps over the lazy dog')"),
               "9e107d9d372bb6826bd81d3542a419d6");
