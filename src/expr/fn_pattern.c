@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "expr/expr_int.h"
+#include "expr/rx_fast.h"
 
 #define ARG_S(k) (&args[k].v.s[IX(&args[k], i)])
 #define ARG_I(k) (args[k].v.i64[IX(&args[k], i)])
@@ -282,6 +283,7 @@ typedef struct rxpat {
     int map[RX_MAX_GROUPS + 1]; /* Java group -> POSIX group */
     char *lit;                  /* owned (NULL: none): bytes every match contains */
     uint32_t lit_len;
+    slrx *fast;                 /* owned (NULL: none): the matcher tried before regexec */
 } rxpat;
 
 /* Translate Java syntax to POSIX ERE into b; false for what POSIX lacks. */
@@ -602,8 +604,8 @@ done:
 }
 
 #define RXC_NOSUB 0x01   /* no group is ever read (REGEXP): regexec skips finding them */
-#define RXC_LITERAL 0x02 /* find the required literal (for patterns compiled once: per-row
-                            patterns would pay for the analysis on every row) */
+#define RXC_ONCE 0x02  /* a pattern compiled once: find the required literal and compile
+                           the fast matcher (per-row patterns would pay for both on every row) */
 
 /* Compile with RXC_* flags; on failure a message into err (when given). */
 static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err, size_t errcap) {
@@ -611,6 +613,7 @@ static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err
     bool icase;
     r->lit = NULL;
     r->lit_len = 0;
+    r->fast = NULL;
     if (!rx_translate(p, n, &b, r, &icase)) {
         slbuf_free(&b);
         if (err) {
@@ -621,7 +624,7 @@ static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err
     const char *src = slbuf_cstr(&b);
     int rc = regcomp(&r->re, src,
                      REG_EXTENDED | (icase ? REG_ICASE : 0) | (flags & RXC_NOSUB ? REG_NOSUB : 0));
-    if (rc == 0 && (flags & RXC_LITERAL)) {
+    if (rc == 0 && (flags & RXC_ONCE)) {
         slbuf lit = {0};
         rx_required_literal(src, strlen(src), icase, &lit);
         if (lit.len) {
@@ -629,6 +632,7 @@ static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err
             r->lit_len = (uint32_t)lit.len;
         }
         slbuf_free(&lit);
+        r->fast = slrx_compile(src, strlen(src), icase);
     }
     slbuf_free(&b);
     if (rc != 0) {
@@ -641,6 +645,8 @@ static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err
         regfree(&r->re);
         slmem_free(r->lit);
         r->lit = NULL;
+        slrx_free(r->fast);
+        r->fast = NULL;
         if (err) {
             snprintf(err, errcap, "too many groups");
         }
@@ -653,6 +659,7 @@ static void rx_free(void *p) {
     rxpat *r = p;
     regfree(&r->re);
     slmem_free(r->lit);
+    slrx_free(r->fast);
     slmem_free(r);
 }
 
@@ -660,6 +667,12 @@ static void rx_free(void *p) {
  * (nmatch >= 1). */
 static bool rx_find(const rxpat *r, const char *s, uint32_t n, uint32_t from, size_t nmatch,
                     regmatch_t *m) {
+    if (r->fast) {
+        int rc = slrx_exec(r->fast, s, n, from, nmatch, m);
+        if (rc >= 0) {
+            return rc == 1;
+        }
+    }
     m[0].rm_so = from;
     m[0].rm_eo = n;
     return regexec(&r->re, s ? s : "", nmatch, m, REG_STARTEND) == 0;
@@ -812,7 +825,7 @@ static void k_regexp(slexpr_eval *ev, const slexpr *e, const slvec *args, uint32
 bool slexpr_regex_literal(const char *pattern, uint32_t n, slbuf *out) {
     slbuf_reset(out);
     rxpat r;
-    if (!rx_compile(pattern, n, RXC_LITERAL, &r, NULL, 0)) {
+    if (!rx_compile(pattern, n, RXC_ONCE, &r, NULL, 0)) {
         return false;
     }
     if (r.lit_len) {
@@ -820,6 +833,7 @@ bool slexpr_regex_literal(const char *pattern, uint32_t n, slbuf *out) {
     }
     regfree(&r.re);
     slmem_free(r.lit);
+    slrx_free(r.fast);
     return true;
 }
 
@@ -834,7 +848,7 @@ static sl_err check_regexp(slexpr *e) {
     }
     rxpat *r = slmem_calloc(1, sizeof *r);
     char msg[128];
-    int flags = RXC_LITERAL | (e->fn->op == SLX_REGEXP ? RXC_NOSUB : 0);
+    int flags = RXC_ONCE | (e->fn->op == SLX_REGEXP ? RXC_NOSUB : 0);
     if (!rx_compile(pv.v.s.ptr, pv.v.s.len, flags, r, msg, sizeof msg)) {
         slmem_free(r);
         return slerr_set(SL_ERR_ARG, "%s: bad regular expression '%.*s': %s", e->fn->name,

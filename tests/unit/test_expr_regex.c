@@ -7,6 +7,7 @@
  * alternations, quantifiers, UTF-8, case-insensitive patterns.
  */
 #include "expr/expr_int.h"
+#include "expr/rx_fast.h"
 #include "test.h"
 
 static const char *lit_of(const char *pattern, slbuf *o) {
@@ -250,4 +251,191 @@ TEST(prefilter_exact_results) {
     slbuf_free(&unused);
     slexpr_eval_free(ev);
     slschema_unref(sch);
+}
+
+/* ---- random patterns: constant (prefilter, fast matcher) vs per row ---- */
+
+static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
+static unsigned rnd(unsigned n) {
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (unsigned)(g_rng % n);
+}
+
+/* A random Java pattern over a small alphabet into b (depth-limited). */
+static void rnd_pattern(slbuf *b, int depth) {
+    int items = 1 + (int)rnd(4);
+    for (int k = 0; k < items; k++) {
+        unsigned t = rnd(depth > 0 ? 12 : 9);
+        switch (t) {
+        case 0:
+        case 1:
+        case 2:
+            slbuf_putc(b, "ab&="[rnd(4)]);
+            break;
+        case 3:
+            slbuf_puts(b, rnd(2) ? "[^&]" : "[ab]");
+            break;
+        case 4:
+            slbuf_puts(b, rnd(2) ? "." : "\\d");
+            break;
+        case 5:
+            slbuf_putc(b, '^');
+            continue; /* no quantifier on an anchor */
+        case 6:
+            slbuf_putc(b, '$');
+            continue;
+        case 7:
+            slbuf_puts(b, "\\.");
+            break;
+        case 8:
+            slbuf_puts(b, "[[:alpha:]]");
+            break;
+        default: {
+            slbuf_putc(b, '(');
+            int alts = 1 + (int)rnd(3);
+            for (int a = 0; a < alts; a++) {
+                if (a) {
+                    slbuf_putc(b, '|');
+                }
+                rnd_pattern(b, depth - 1);
+            }
+            slbuf_putc(b, ')');
+            if (rnd(4) == 0) {
+                slbuf_putc(b, "*?+"[rnd(3)]); /* a quantified group: regexec alone */
+            }
+            continue;
+        }
+        }
+        unsigned q = rnd(6);
+        if (q < 3) {
+            slbuf_putc(b, "*+?"[q]);
+        }
+    }
+}
+
+TEST(random_patterns_agree_with_regexec) {
+    sl_schema *sch = schema_of("s STRING, p STRING");
+    slexpr_eval *ev = slexpr_eval_new(16);
+    slbuf with = {0}, without = {0}, pat = {0};
+    int compared = 0, fast = 0, decided = 0;
+    for (int round = 0; round < 300; round++) {
+        slbuf_reset(&pat);
+        rnd_pattern(&pat, 2);
+        const char *pt = slbuf_cstr(&pat);
+        slbatch *b = slbatch_new(sch, 24);
+        for (int i = 0; i < 24; i++) {
+            uint32_t r = slbatch_begin_row(b);
+            char subj[16];
+            int len = (int)rnd(12);
+            for (int k = 0; k < len; k++) {
+                subj[k] = "ab&=.1x"[rnd(7)];
+            }
+            if (i == 23) {
+                slbatch_set_null(b, 0, r);
+            } else {
+                slbatch_set_str(b, 0, r, subj, (size_t)len);
+            }
+            slbatch_set_str(b, 1, r, pt, pat.len);
+            b->n++;
+        }
+        /* Patterns regcomp refuses are refused as constants: skip those. */
+        slexpr *probe = NULL;
+        if (slexpr_func("REGEXP",
+                        (slexpr *[]){slexpr_column(0, SL_STRING), slexpr_string(pt, pat.len)}, 2,
+                        &probe) != SL_OK) {
+            slbatch_free(b);
+            continue;
+        }
+        slexpr_free(probe);
+        both(ev, b, "REGEXP", pt, -1, NULL, &with, &without);
+        CHECK_STR(slbuf_cstr(&with), slbuf_cstr(&without));
+        for (int g = 0; g <= 3; g++) {
+            both(ev, b, "REGEXP_EXTRACT", pt, g, mk_group, &with, &without);
+            if (strcmp(slbuf_cstr(&with), slbuf_cstr(&without)) != 0) {
+                fprintf(stderr, "pattern %s group %d\n", pt, g);
+            }
+            CHECK_STR(slbuf_cstr(&with), slbuf_cstr(&without));
+        }
+        for (int k = 0; k < 2; k++) {
+            both(ev, b, "REGEXP_REPLACE", pt, k, mk_rep, &with, &without);
+            CHECK_STR(slbuf_cstr(&with), slbuf_cstr(&without));
+        }
+        compared++;
+        /* How many of them the fast matcher takes and decides (patterns
+         * without \d are the same in POSIX). */
+        if (!strstr(pt, "\\d")) {
+            slrx *g = slrx_compile(pt, pat.len, false);
+            if (g) {
+                fast++;
+                for (uint32_t i = 0; i + 1 < b->n; i++) {
+                    regmatch_t m[4];
+                    const slstr *sv = &b->cols[0].v.s[i];
+                    decided += slrx_exec(g, sv->ptr, sv->len, 0, 4, m) >= 0;
+                }
+            }
+            slrx_free(g);
+        }
+        slbatch_free(b);
+    }
+    CHECK(compared > 200);
+    CHECK(fast > 100);
+    CHECK(decided > 20 * fast);
+    fprintf(stderr, "random patterns: %d compared, %d in the fast subset, %d rows decided by it\n",
+            compared, fast, decided);
+    slbuf_free(&with);
+    slbuf_free(&without);
+    slbuf_free(&pat);
+    slexpr_eval_free(ev);
+    slschema_unref(sch);
+}
+
+TEST(fast_matcher_direct) {
+    regmatch_t m[4];
+    const char *q21 = "(&|^)channel_id=([^&]*)";
+    slrx *g = slrx_compile(q21, strlen(q21), false);
+    CHECK(g != NULL);
+    const char *u = "a=1&channel_id=77&b=2";
+    CHECK_INT(slrx_exec(g, u, (uint32_t)strlen(u), 0, 3, m), 1);
+    CHECK_INT((int)m[0].rm_so, 3);
+    CHECK_INT((int)m[0].rm_eo, 17);
+    CHECK_INT((int)m[1].rm_so, 3);
+    CHECK_INT((int)m[1].rm_eo, 4);
+    CHECK_INT((int)m[2].rm_so, 15);
+    CHECK_INT((int)m[2].rm_eo, 17);
+    CHECK_INT(slrx_exec(g, "channel_id=", 11, 0, 3, m), 1); /* ^, empty group 2 */
+    CHECK_INT((int)m[1].rm_so, 0);
+    CHECK_INT((int)m[1].rm_eo, 0);
+    CHECK_INT((int)m[2].rm_so, 11);
+    CHECK_INT((int)m[2].rm_eo, 11);
+    CHECK_INT(slrx_exec(g, "xchannel_id=1", 13, 0, 3, m), 0);
+    CHECK_INT(slrx_exec(g, "channel_id=1", 12, 1, 3, m), 0); /* ^ is position 0 only */
+    CHECK_INT(slrx_exec(g, "&channel_id=\0", 13, 0, 3, m), -1); /* a NUL: regexec decides */
+    slrx_free(g);
+    /* Ambiguous parses of the longest match: undecided. */
+    g = slrx_compile("(a|aa)(ab|b|)", 13, false);
+    CHECK(g != NULL);
+    if (!g) {
+        return;
+    }
+    CHECK_INT(slrx_exec(g, "aab", 3, 0, 3, m), -1);
+    CHECK_INT(slrx_exec(g, "aab", 3, 0, 1, m), 1); /* the extent alone is certain */
+    CHECK_INT((int)m[0].rm_eo, 3);
+    slrx_free(g);
+    /* Too many parses: undecided. */
+    g = slrx_compile("a*a*a*a*a*a*b", 13, false);
+    CHECK(g != NULL);
+    const char *as = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    CHECK_INT(slrx_exec(g, as, (uint32_t)strlen(as), 0, 1, m), -1);
+    slrx_free(g);
+    /* Outside the subset. */
+    const char *outside[] = {"(ab)*", "a{2}", "\\bx", "[[.a.]]", "x\\1", "a**", "[[=a=]]",
+                             "[[:punct:]]"};
+    for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
+        g = slrx_compile(outside[i], strlen(outside[i]), false);
+        CHECK(g == NULL);
+        slrx_free(g);
+    }
+    CHECK(slrx_compile("abc", 3, true) == NULL); /* REG_ICASE */
 }
