@@ -44,7 +44,9 @@ typedef struct rxinst {
 struct slrx {
     rxinst *code; /* owned */
     int n, cap;
-    int n_groups; /* POSIX groups */
+    int n_groups;     /* POSIX groups */
+    uint64_t first[4]; /* bytes a match starting after position 0 can begin with */
+    bool any_first;    /* such a match may also be empty or begin with anything */
 };
 
 /* ---- compiling: recursive descent straight to code ---- */
@@ -283,6 +285,39 @@ static void parse_alt(pstate *ps) {
     }
 }
 
+/* Collect into g->first what the instructions reachable from pc without
+ * consuming a byte accept, for a start after position 0 (where '^' fails);
+ * '$' or the end of the pattern reachable: any_first (an empty match is
+ * possible somewhere). */
+static void first_of(slrx *g, int pc, uint8_t *seen) {
+    while (!seen[pc]) {
+        seen[pc] = 1;
+        const rxinst *in = &g->code[pc];
+        switch (in->op) {
+        case I_SET:
+            for (int k = 0; k < 4; k++) {
+                g->first[k] |= in->set[k];
+            }
+            return;
+        case I_JMP:
+            pc = in->x;
+            break;
+        case I_SPLIT:
+            first_of(g, in->x, seen);
+            pc = in->y;
+            break;
+        case I_SAVE:
+            pc++;
+            break;
+        case I_BOL:
+            return;
+        default: /* EOL, MATCH */
+            g->any_first = true;
+            return;
+        }
+    }
+}
+
 slrx *slrx_compile(const char *posix, size_t len, bool icase) {
     if (icase || MB_CUR_MAX != 1) {
         return NULL;
@@ -296,6 +331,9 @@ slrx *slrx_compile(const char *posix, size_t len, bool icase) {
     }
     emit(&ps, I_MATCH);
     g->n_groups = ps.groups;
+    uint8_t *seen = slmem_calloc((size_t)g->n, 1);
+    first_of(g, 0, seen);
+    slmem_free(seen);
     return g;
 }
 
@@ -407,6 +445,16 @@ int slrx_exec(const slrx *g, const char *s, uint32_t len, uint32_t from, size_t 
     c.undecided = false;
     int total = 0;
     for (uint32_t start = from; start <= len; start++) {
+        if (start > 0 && start < len && !g->any_first) {
+            /* Skip to a byte that can begin a match (NUL: let the walk see it). */
+            while (start < len && c.s[start] &&
+                   !(g->first[c.s[start] >> 6] >> (c.s[start] & 63) & 1)) {
+                start++;
+            }
+            if (start == len) {
+                return 0; /* no match can begin here or later: nothing can be empty */
+            }
+        }
         c.steps = 0;
         c.limit = SLRX_START_STEPS;
         c.best_end = -1;
