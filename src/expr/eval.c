@@ -35,7 +35,7 @@ struct slexpr_eval {
     slarena arena; /* string results of the current evaluation */
     slbuf tmp;     /* building one value */
     int64_t now_us;
-    bool share;    /* slexpr_eval_begin_batch was called: cse marks are honoured */
+    bool share;       /* slexpr_eval_begin_batch was called: cse marks are honoured */
     struct shval *sh; /* owned: per cse id, the shared value of the current batch */
     uint32_t n_sh;
 };

@@ -17,6 +17,13 @@
  * is an error when constant, NULL per row otherwise); '.' matches a newline.
  * Constant patterns are compiled once (glibc's regexec locks a compiled
  * pattern, so threads sharing one tree take turns on it); others per row.
+ * A constant pattern also gets (1) its required literal (rx_required_literal):
+ * a subject without it gets the no-match result without regexec; (2) the
+ * matcher of rx_fast.c for simple patterns, tried before regexec, which it
+ * leaves to decide whenever it cannot be sure of glibc's answer. REGEXP
+ * compiles with REG_NOSUB and REGEXP_EXTRACT asks for the groups up to the
+ * one it returns only; REGEXP_REPLACE asks for groups only when the
+ * replacement has a '$'.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -283,7 +290,7 @@ typedef struct rxpat {
     int map[RX_MAX_GROUPS + 1]; /* Java group -> POSIX group */
     char *lit;                  /* owned (NULL: none): bytes every match contains */
     uint32_t lit_len;
-    slrx *fast;                 /* owned (NULL: none): the matcher tried before regexec */
+    slrx *fast; /* owned (NULL: none): the matcher tried before regexec */
 } rxpat;
 
 /* Translate Java syntax to POSIX ERE into b; false for what POSIX lacks. */
@@ -453,8 +460,8 @@ static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *ou
                 i++;
             }
             for (; i < len && p[i] != ']'; i++) {
-                if (p[i] == '[' && i + 1 < len && (p[i + 1] == ':' || p[i + 1] == '.' ||
-                                                   p[i + 1] == '=')) {
+                if (p[i] == '[' && i + 1 < len &&
+                    (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
                     char close = p[i + 1];
                     i += 2;
                     while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
@@ -480,7 +487,7 @@ static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *ou
         return;
     }
     slbuf run = {0};
-    size_t atom = 0;       /* where the run's last atom starts */
+    size_t atom = 0;        /* where the run's last atom starts */
     bool have_atom = false; /* the run ends with an atom a quantifier would take */
 #define FLUSH()                                                                                    \
     do {                                                                                           \
@@ -534,8 +541,8 @@ static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *ou
                 i++;
             }
             for (; i < len && p[i] != ']'; i++) {
-                if (p[i] == '[' && i + 1 < len && (p[i + 1] == ':' || p[i + 1] == '.' ||
-                                                   p[i + 1] == '=')) {
+                if (p[i] == '[' && i + 1 < len &&
+                    (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
                     char close = p[i + 1];
                     i += 2;
                     while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
@@ -603,9 +610,10 @@ done:
     slbuf_free(&run);
 }
 
-#define RXC_NOSUB 0x01   /* no group is ever read (REGEXP): regexec skips finding them */
-#define RXC_ONCE 0x02  /* a pattern compiled once: find the required literal and compile
-                           the fast matcher (per-row patterns would pay for both on every row) */
+#define RXC_NOSUB 0x01 /* no group is ever read (REGEXP): regexec skips finding them */
+/* A pattern compiled once: find the required literal and compile the fast
+ * matcher (per-row patterns would pay for both on every row). */
+#define RXC_ONCE 0x02
 
 /* Compile with RXC_* flags; on failure a message into err (when given). */
 static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err, size_t errcap) {

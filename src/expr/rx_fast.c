@@ -37,14 +37,14 @@ enum { I_SET, I_JMP, I_SPLIT, I_SAVE, I_BOL, I_EOL, I_MATCH };
 
 typedef struct rxinst {
     uint8_t op;
-    int x, y;     /* JMP: x; SPLIT: x then y (x preferred: irrelevant here); SAVE: slot x */
+    int x, y;        /* JMP: x; SPLIT: x then y (x preferred: irrelevant here); SAVE: slot x */
     uint64_t set[4]; /* SET: bytes accepted (bit 0, NUL, never: see exec) */
 } rxinst;
 
 struct slrx {
     rxinst *code; /* owned */
     int n, cap;
-    int n_groups;     /* POSIX groups */
+    int n_groups;      /* POSIX groups */
     uint64_t first[4]; /* bytes a match starting after position 0 can begin with */
     bool any_first;    /* such a match may also be empty or begin with anything */
 };
@@ -346,14 +346,14 @@ void slrx_free(slrx *g) {
 
 /* ---- matching ---- */
 
-#define SLRX_START_STEPS 4000 /* steps from one start: bounds the recursion depth */
+#define SLRX_START_STEPS 4000   /* steps from one start: bounds the recursion depth */
 #define SLRX_TOTAL_STEPS 200000 /* steps of one call: bounds the time lost before regexec */
 
 typedef struct xctx {
     const slrx *g;
     const unsigned char *s;
     uint32_t len;
-    int n_slots;    /* 2 * groups compared and returned */
+    int n_slots; /* 2 * groups compared and returned */
     int steps, limit;
     bool undecided; /* over budget, or a NUL */
     bool amb;       /* two parses of the longest match disagree */
@@ -425,8 +425,8 @@ static void walk(xctx *c, int pc, uint32_t pos) {
                 c->amb = false;
                 memcpy(c->best + 2, c->sv + 2, (size_t)(c->n_slots - 2) * sizeof c->sv[0]);
             } else if ((int64_t)pos == c->best_end &&
-                       memcmp(c->best + 2, c->sv + 2,
-                              (size_t)(c->n_slots - 2) * sizeof c->sv[0]) != 0) {
+                       memcmp(c->best + 2, c->sv + 2, (size_t)(c->n_slots - 2) * sizeof c->sv[0]) !=
+                           0) {
                 c->amb = true;
             }
             return;

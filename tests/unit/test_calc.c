@@ -342,21 +342,21 @@ TEST(shared_subexpression_used_by_filter_and_projection) {
      *                       WHEN v - 50 = 0 THEN 'zero'
      *                       ELSE UPPER(k) || '/' END,
      *        v / (v - 50)   -- NULL when v = 50 (division by zero) */
-    slexpr *where = fn2(
-        "OR",
-        fn2("OR", fn2("LIKE", fn1("UPPER", col(h.in, "k")), slexpr_string("K1%", 3)),
-            fn2(">", fn2("/", col(h.in, "v"), fn2("-", col(h.in, "v"), slexpr_bigint(50))),
-                slexpr_bigint(0))),
-        fn2("=", fn2("-", col(h.in, "v"), slexpr_bigint(50)), slexpr_bigint(0)));
+    slexpr *where =
+        fn2("OR",
+            fn2("OR", fn2("LIKE", fn1("UPPER", col(h.in, "k")), slexpr_string("K1%", 3)),
+                fn2(">", fn2("/", col(h.in, "v"), fn2("-", col(h.in, "v"), slexpr_bigint(50))),
+                    slexpr_bigint(0))),
+            fn2("=", fn2("-", col(h.in, "v"), slexpr_bigint(50)), slexpr_bigint(0)));
     slexpr *cs = NULL;
-    CHECK(slexpr_func("CASE",
-                      (slexpr *[]){fn2("=", fn1("UPPER", col(h.in, "k")), slexpr_string("K12", 3)),
-                                   slexpr_string("twelve", 6),
-                                   fn2("=", fn2("-", col(h.in, "v"), slexpr_bigint(50)),
-                                       slexpr_bigint(0)),
-                                   slexpr_string("zero", 4),
-                                   fn2("||", fn1("UPPER", col(h.in, "k")), slexpr_string("/", 1))},
-                      5, &cs) == SL_OK);
+    CHECK(slexpr_func(
+              "CASE",
+              (slexpr *[]){fn2("=", fn1("UPPER", col(h.in, "k")), slexpr_string("K12", 3)),
+                           slexpr_string("twelve", 6),
+                           fn2("=", fn2("-", col(h.in, "v"), slexpr_bigint(50)), slexpr_bigint(0)),
+                           slexpr_string("zero", 4),
+                           fn2("||", fn1("UPPER", col(h.in, "k")), slexpr_string("/", 1))},
+              5, &cs) == SL_OK);
     slexpr *proj[] = {fn1("UPPER", col(h.in, "k")), cs,
                       fn2("/", col(h.in, "v"), fn2("-", col(h.in, "v"), slexpr_bigint(50)))};
     CHECK(slcalc_arg_new(h.in, out, where, proj, 3, &h.arg) == SL_OK);
@@ -393,9 +393,9 @@ TEST(shared_values_match_an_unshared_run) {
         h_init(&h, "k STRING, v BIGINT");
         sl_schema *out = schema_of("a BIGINT, b BIGINT, c STRING");
         slexpr *sum = fn2("+", col(h.in, "v"), fn1("CHAR_LENGTH", col(h.in, "k")));
-        slexpr *where = fn2("OR", fn1("IS NULL", slexpr_copy(sum)),
-                            fn2("<>", fn2("%", slexpr_copy(sum), slexpr_bigint(3)),
-                                slexpr_bigint(1)));
+        slexpr *where =
+            fn2("OR", fn1("IS NULL", slexpr_copy(sum)),
+                fn2("<>", fn2("%", slexpr_copy(sum), slexpr_bigint(3)), slexpr_bigint(1)));
         slexpr *proj[] = {slexpr_copy(sum), fn2("*", slexpr_copy(sum), slexpr_copy(sum)),
                           fn1("LOWER", fn1("UPPER", col(h.in, "k")))};
         slexpr_free(sum);

@@ -1449,12 +1449,13 @@ TEST(cse_values_equal_unshared_evaluation) {
     CHECK_INT(share_of(texts, 6, es), 3);
     slbuf a = {0}, b = {0};
     CHECK_STR(eval_set(es, 6, g_rows, true, &a), eval_set(es, 6, g_rows, false, &b));
-    CHECK_STR(slbuf_cstr(&a), "0|NULL|-1|9223372036854775807|-33 ; 0|99|99|9223372036854775807|-33 ; "
-                              "3|NULL|1|-9223372036854775808|-299 ; "
-                              "FALSE|TRUE|FALSE|FALSE|FALSE ; "
-                              "FALSE|FALSE|TRUE|FALSE|FALSE ; "
-                              "ABC|ABC|NULL|H\xc3\x89LLO W\xc3\x96RLD|H\xc3\x89LLO W\xc3\x96RLD"
-                              "|||XYZ|XYZ");
+    CHECK_STR(slbuf_cstr(&a),
+              "0|NULL|-1|9223372036854775807|-33 ; 0|99|99|9223372036854775807|-33 ; "
+              "3|NULL|1|-9223372036854775808|-299 ; "
+              "FALSE|TRUE|FALSE|FALSE|FALSE ; "
+              "FALSE|FALSE|TRUE|FALSE|FALSE ; "
+              "ABC|ABC|NULL|H\xc3\x89LLO W\xc3\x96RLD|H\xc3\x89LLO W\xc3\x96RLD"
+              "|||XYZ|XYZ");
     slbuf_free(&a);
     slbuf_free(&b);
     free_all(es, 6);

@@ -21,25 +21,25 @@ TEST(required_literal) {
     slbuf o = {0};
     CHECK_STR(lit_of("(&|^)channel_id=([^&]*)", &o), "channel_id=");
     CHECK_STR(lit_of("channel_id=(\\d+)", &o), "channel_id=");
-    CHECK_STR(lit_of("a|b", &o), "");             /* alternatives share nothing */
-    CHECK_STR(lit_of("abc|abd", &o), "");         /* conservative */
-    CHECK_STR(lit_of("x(ab|cd)yy", &o), "yy");    /* the group is skipped */
-    CHECK_STR(lit_of("ab*c", &o), "a");           /* b may be absent: a, c */
-    CHECK_STR(lit_of("abc+d", &o), "abc");        /* c at least once */
+    CHECK_STR(lit_of("a|b", &o), "");          /* alternatives share nothing */
+    CHECK_STR(lit_of("abc|abd", &o), "");      /* conservative */
+    CHECK_STR(lit_of("x(ab|cd)yy", &o), "yy"); /* the group is skipped */
+    CHECK_STR(lit_of("ab*c", &o), "a");        /* b may be absent: a, c */
+    CHECK_STR(lit_of("abc+d", &o), "abc");     /* c at least once */
     CHECK_STR(lit_of("abc?", &o), "ab");
     CHECK_STR(lit_of("a{2}bc", &o), "bc");
     CHECK_STR(lit_of("xy{0,3}z", &o), "x");
-    CHECK_STR(lit_of("\\.com$", &o), ".com");     /* an escaped special is literal */
+    CHECK_STR(lit_of("\\.com$", &o), ".com");    /* an escaped special is literal */
     CHECK_STR(lit_of("^https?://", &o), "http"); /* the longest run */
     CHECK_STR(lit_of("[a-z]+@example\\.org", &o), "@example.org");
-    CHECK_STR(lit_of("[(|]abc", &o), "abc");      /* '(' and '|' in brackets */
+    CHECK_STR(lit_of("[(|]abc", &o), "abc"); /* '(' and '|' in brackets */
     CHECK_STR(lit_of("[[:alpha:]]x[]y]", &o), "x");
     CHECK_STR(lit_of("\\d+-\\d+", &o), "-");
     CHECK_STR(lit_of("abc\\w", &o), "abc");
-    CHECK_STR(lit_of("ab\\bcd", &o), "ab");       /* \b: not a literal */
+    CHECK_STR(lit_of("ab\\bcd", &o), "ab");        /* \b: not a literal */
     CHECK_STR(lit_of("h\xc3\xa9*llo", &o), "llo"); /* the whole code point is optional */
     CHECK_STR(lit_of("h\xc3\xa9llo", &o), "h\xc3\xa9llo");
-    CHECK_STR(lit_of("(?i)abc", &o), "");         /* case-insensitive: none */
+    CHECK_STR(lit_of("(?i)abc", &o), ""); /* case-insensitive: none */
     CHECK_STR(lit_of("(?:ab)+cd", &o), "cd");
     CHECK_STR(lit_of("x*", &o), "");
     CHECK_STR(lit_of("", &o), "");
@@ -222,10 +222,11 @@ TEST(prefilter_exact_results) {
     both(ev, b, "REGEXP_EXTRACT", "x(ab|cd)yy", 1, mk_group, &o, &unused);
     CHECK_STR(slbuf_cstr(&o), "~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~|~");
     both(ev, b, "REGEXP_REPLACE", "\\.com$", 0, mk_rep, &o, &unused);
-    CHECK_STR(slbuf_cstr(&o), "|channel_id=5|a=1&channel_id=77&b=2|a=1channel_id=9|channel_id|abc|"
-                              "xabcx|ab|ac|abbbcd|a.c|www.x#|https://x.org/a|me@example.org|ABC|"
-                              "h\xc3\xa9llo|h\xc3\xa9\xc3\xa9llo|hllo|aabc|xyyyz|xz|x(cd)yy|k=v&key=12&k2=|aab|"
-                              "aaabbb|xyz xyzz|a b|~");
+    CHECK_STR(slbuf_cstr(&o),
+              "|channel_id=5|a=1&channel_id=77&b=2|a=1channel_id=9|channel_id|abc|"
+              "xabcx|ab|ac|abbbcd|a.c|www.x#|https://x.org/a|me@example.org|ABC|"
+              "h\xc3\xa9llo|h\xc3\xa9\xc3\xa9llo|hllo|aabc|xyyyz|xz|x(cd)yy|k=v&key=12&k2=|aab|"
+              "aaabbb|xyz xyzz|a b|~");
     both(ev, b, "REGEXP", "(?i)abc", -1, NULL, &o, &unused);
     CHECK_STR(slbuf_cstr(&o), "F|F|F|F|F|T|T|F|F|F|F|F|F|F|T|F|F|F|T|F|F|F|F|F|F|F|F|~");
     /* In the C locale '*' takes the last byte of the character only. */
@@ -410,7 +411,7 @@ TEST(fast_matcher_direct) {
     CHECK_INT((int)m[2].rm_so, 11);
     CHECK_INT((int)m[2].rm_eo, 11);
     CHECK_INT(slrx_exec(g, "xchannel_id=1", 13, 0, 3, m), 0);
-    CHECK_INT(slrx_exec(g, "channel_id=1", 12, 1, 3, m), 0); /* ^ is position 0 only */
+    CHECK_INT(slrx_exec(g, "channel_id=1", 12, 1, 3, m), 0);    /* ^ is position 0 only */
     CHECK_INT(slrx_exec(g, "&channel_id=\0", 13, 0, 3, m), -1); /* a NUL: regexec decides */
     slrx_free(g);
     /* Ambiguous parses of the longest match: undecided. */
@@ -430,8 +431,8 @@ TEST(fast_matcher_direct) {
     CHECK_INT(slrx_exec(g, as, (uint32_t)strlen(as), 0, 1, m), -1);
     slrx_free(g);
     /* Outside the subset. */
-    const char *outside[] = {"(ab)*", "a{2}", "\\bx", "[[.a.]]", "x\\1", "a**", "[[=a=]]",
-                             "[[:punct:]]"};
+    const char *outside[] = {"(ab)*", "a{2}", "\\bx",    "[[.a.]]",
+                             "x\\1",  "a**",  "[[=a=]]", "[[:punct:]]"};
     for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
         g = slrx_compile(outside[i], strlen(outside[i]), false);
         CHECK(g == NULL);
