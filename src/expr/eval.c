@@ -35,7 +35,22 @@ struct slexpr_eval {
     slarena arena; /* string results of the current evaluation */
     slbuf tmp;     /* building one value */
     int64_t now_us;
+    bool share;       /* slexpr_eval_begin_batch was called: cse marks are honoured */
+    struct shval *sh; /* owned: per cse id, the shared value of the current batch */
+    uint32_t n_sh;
 };
+
+/* The value of a shared subexpression (cse.c) for the current batch. Its
+ * buffers are the node's result vector itself (no copy); they are only
+ * reallocated when the value is invalid, so no vector points at them then. */
+typedef struct shval {
+    bool valid;
+    uint32_t n;     /* rows the value is for (1 when scalar stands for all) */
+    uint32_t cap;   /* rows nulls and vals hold */
+    slvec vec;      /* the result, pointing at nulls/vals */
+    uint8_t *nulls; /* owned */
+    void *vals;     /* owned: cap * SLOT_VAL_BYTES */
+} shval;
 
 slexpr_eval *slexpr_eval_new(uint32_t cap_rows) {
     slexpr_eval *ev = slmem_calloc(1, sizeof *ev);
@@ -58,6 +73,11 @@ void slexpr_eval_free(slexpr_eval *ev) {
         return;
     }
     drop_slots(ev);
+    for (uint32_t i = 0; i < ev->n_sh; i++) {
+        slmem_free(ev->sh[i].nulls);
+        slmem_free(ev->sh[i].vals);
+    }
+    slmem_free(ev->sh);
     slmem_free(ev->nulls);
     slmem_free(ev->vals);
     slmem_free(ev->vecs);
@@ -104,7 +124,9 @@ static void begin(slexpr_eval *ev, const slexpr *e, uint32_t n) {
     }
     ev->top = 0;
     ev->vtop = 0;
-    slarena_reset(&ev->arena);
+    if (!ev->share) {
+        slarena_reset(&ev->arena); /* else: at the next batch (shared values point into it) */
+    }
 }
 
 static int slot_take(slexpr_eval *ev) {
@@ -610,6 +632,8 @@ void slexpr_k_greatest(slexpr_eval *ev, const slexpr *e, const slvec *args, uint
 /* ---- the tree walk ---- */
 
 static void eval_node(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint32_t n, slvec *out);
+static void eval_call(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint32_t n, int my,
+                      slvec *out);
 
 /* Evaluate argument a of e into a fresh vector on the vector stack. */
 static slvec *eval_arg(slexpr_eval *ev, const slexpr *e, int a, const slbatch *in, uint32_t n) {
@@ -748,6 +772,51 @@ static void eval_coalesce(slexpr_eval *ev, const slexpr *e, const slbatch *in, u
     }
 }
 
+/*
+ * A subexpression shared by several trees (slexpr_share): computed on its
+ * first use in the batch, for every row of the batch, then handed out as it
+ * is. Why whole-batch evaluation on first use is safe: every node is already
+ * computed for all rows of the batch whenever it is computed at all (a CASE
+ * branch is evaluated over the whole batch when any row takes it; AND/OR
+ * skip an argument only when every row is decided), and the functions are
+ * total (a bad row gives NULL, never an error), so sharing changes neither
+ * results nor which rows are computed; a use that this batch never reaches
+ * (a skipped CASE branch) computes nothing. Values computed by the WHERE
+ * over all rows are compacted with the batch (slexpr_eval_compact) and
+ * reused by the projections over the kept rows.
+ */
+static void eval_shared(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint32_t n,
+                        slvec *out) {
+    if (e->cse >= ev->n_sh) {
+        uint32_t k = SL_MAX(e->cse + 1, 2 * ev->n_sh);
+        ev->sh = slmem_realloc(ev->sh, slmem_mul(k, sizeof *ev->sh));
+        memset(ev->sh + ev->n_sh, 0, (size_t)(k - ev->n_sh) * sizeof *ev->sh);
+        ev->n_sh = k;
+    }
+    shval *sv = &ev->sh[e->cse];
+    if (sv->valid && sv->vec.type == e->type && (sv->vec.scalar || sv->n == n)) {
+        *out = sv->vec;
+        return;
+    }
+    if (sv->cap < n) {
+        slmem_free(sv->nulls);
+        slmem_free(sv->vals);
+        sv->cap = SL_MAX(n, ev->cap);
+        sv->nulls = slmem_alloc(sv->cap);
+        sv->vals = slmem_alloc(slmem_mul(sv->cap, SLOT_VAL_BYTES));
+    }
+    int my = slot_take(ev);
+    out->type = e->type;
+    out->scalar = false;
+    out->nulls = sv->nulls;
+    out->v.raw = sv->vals;
+    eval_call(ev, e, in, n, my, out);
+    sv = &ev->sh[e->cse]; /* nested shared values may have moved the array */
+    sv->vec = *out;
+    sv->n = out->scalar ? 1 : n;
+    sv->valid = true;
+}
+
 static void eval_node(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint32_t n, slvec *out) {
     if (e->kind == SLXN_COL) {
         const slcol *c = &in->cols[e->col];
@@ -764,10 +833,21 @@ static void eval_node(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint3
         out->v.raw = (void *)&e->val.v;
         return;
     }
-    bool is_const = (e->flags & SLXF_CONST) != 0;
-    uint32_t m = is_const ? 1 : n;
+    if (e->cse && ev->share) {
+        eval_shared(ev, e, in, n, out);
+        return;
+    }
     int my = slot_take(ev);
     vec_on_slot(ev, my, e->type, out);
+    eval_call(ev, e, in, n, my, out);
+}
+
+/* A call or cast node whose result vector `out` is set up on slot `my`
+ * (or on a shared value's buffers). */
+static void eval_call(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint32_t n, int my,
+                      slvec *out) {
+    bool is_const = (e->flags & SLXF_CONST) != 0;
+    uint32_t m = is_const ? 1 : n;
     if (e->kind == SLXN_CALL && (e->fn->flags & SLFN_LAZY)) {
         switch (e->fn->op) {
         case SLX_AND:
@@ -925,6 +1005,58 @@ void slexpr_eval_filter(slexpr_eval *ev, const slexpr *e, const slbatch *in, uin
     }
     for (uint32_t i = 0; i < n; i++) {
         keep[i] = !r.nulls[i] & (r.v.b[i] != 0);
+    }
+}
+
+void slexpr_eval_begin_batch(slexpr_eval *ev) {
+    ev->share = true;
+    for (uint32_t i = 0; i < ev->n_sh; i++) {
+        ev->sh[i].valid = false;
+    }
+    slarena_reset(&ev->arena);
+}
+
+/* Bytes of one value of type t in a vector. */
+static size_t val_size(sl_type t) {
+    switch ((int)t) {
+    case SL_BOOLEAN:
+        return 1;
+    case SL_DOUBLE:
+        return sizeof(double);
+    case SL_STRING:
+        return sizeof(slstr);
+    case SL_NULLTYPE:
+        return 0;
+    default:
+        return sizeof(int64_t);
+    }
+}
+
+void slexpr_eval_compact(slexpr_eval *ev, const uint8_t *keep, uint32_t n) {
+    for (uint32_t k = 0; k < ev->n_sh; k++) {
+        shval *sv = &ev->sh[k];
+        if (!sv->valid || sv->vec.scalar) {
+            continue;
+        }
+        if (sv->n != n) {
+            sv->valid = false; /* not of this batch: cannot happen when used as documented */
+            continue;
+        }
+        size_t w = val_size(sv->vec.type);
+        uint8_t *nl = sv->vec.nulls;
+        char *v = sv->vec.v.raw;
+        uint32_t j = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            if (!keep[i]) {
+                continue;
+            }
+            if (i != j) {
+                nl[j] = nl[i];
+                memcpy(v + (size_t)j * w, v + (size_t)i * w, w);
+            }
+            j++;
+        }
+        sv->n = j;
     }
 }
 

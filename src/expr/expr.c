@@ -134,6 +134,7 @@ slexpr *slexpr_copy(const slexpr *e) {
     c->aux_free = NULL;
     c->const_val = NULL;
     c->const_str = NULL;
+    c->cse = 0; /* a copy belongs to no set of shared subexpressions */
     if (e->kind == SLXN_LIT && e->type == SL_STRING && !e->val.is_null) {
         char *p = slmem_alloc((size_t)e->val.v.s.len + 1);
         memcpy(p, e->val.v.s.ptr, e->val.v.s.len);
@@ -167,6 +168,7 @@ slexpr *slexpr_inline(const slexpr *e, slexpr *const *defs, int n_defs) {
     c->aux_free = NULL;
     c->const_val = NULL;
     c->const_str = NULL;
+    c->cse = 0; /* a copy belongs to no set of shared subexpressions */
     c->args = slmem_alloc(slmem_mul((size_t)e->n_args, sizeof *c->args));
     c->n_nodes = 1;
     for (int i = 0; i < e->n_args; i++) {

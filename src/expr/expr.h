@@ -149,6 +149,24 @@ void slexpr_mark_columns(const slexpr *e, uint8_t *used, int n);
  * the names of `in` ($3 when in is NULL). */
 void slexpr_describe(const slexpr *e, const sl_schema *in, slbuf *out);
 
+/* ---- common subexpressions ---- */
+
+/*
+ * Common subexpression elimination over a set of trees that are evaluated
+ * over the same batches (a Calc's WHERE and its projections; NULL entries
+ * are skipped): gives every subexpression that would otherwise be computed
+ * more than once per batch (same function or cast, structurally equal
+ * arguments) an id, so that an evaluator in a shared batch
+ * (slexpr_eval_begin_batch) computes it once and reuses its vector.
+ * Constant subtrees (already computed once) and subtrees that read
+ * processing time (CURRENT_TIMESTAMP, NOW, PROCTIME: not deterministic) are
+ * never merged; every other function is deterministic (RAND and UUID are not
+ * built). Returns the number of ids. Marks of an earlier call on the same
+ * trees are replaced; copies are unmarked. Call it while building the trees,
+ * before any thread evaluates them.
+ */
+int slexpr_share(slexpr *const *exprs, int n);
+
 /* ---- evaluation ---- */
 
 typedef struct slexpr_eval slexpr_eval;
@@ -168,5 +186,18 @@ void slexpr_eval_into(slexpr_eval *ev, const slexpr *e, const slbatch *in, slbat
 /* Compute a BOOLEAN e for rows 0..in->n: keep[i] = 1 when TRUE (not FALSE,
  * not NULL). */
 void slexpr_eval_filter(slexpr_eval *ev, const slexpr *e, const slbatch *in, uint8_t *keep);
+
+/*
+ * Shared values (see slexpr_share). From the first call of
+ * slexpr_eval_begin_batch on, the evaluator keeps the vector of every marked
+ * subexpression it computes, and the string scratch, until the next call:
+ * every slexpr_eval_into / slexpr_eval_filter in between must be over the
+ * same batch (or its compaction, below) and over trees of one slexpr_share
+ * set. Without it, marks are ignored.
+ */
+void slexpr_eval_begin_batch(slexpr_eval *ev);
+/* The caller compacted the batch of n rows with keep[0..n) (slbatch_compact):
+ * compact the shared values alike. */
+void slexpr_eval_compact(slexpr_eval *ev, const uint8_t *keep, uint32_t n);
 
 #endif /* SL_EXPR_H */

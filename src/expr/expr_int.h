@@ -4,6 +4,7 @@
  * passes between nodes, and the helpers the type checks of fn_*.c use.
  *
  * Files: expr.c builds and checks trees (and owns the operator table);
+ * cse.c finds the subexpressions a set of trees shares (slexpr_share);
  * eval.c is the evaluator (scratch, arithmetic, comparison, logic, CASE,
  * COALESCE, IN); fn_string.c, fn_pattern.c, fn_time.c, fn_math.c and
  * fn_cast.c hold the scalar functions, each with its own table.
@@ -189,6 +190,8 @@ struct slexpr {
     void *aux;     /* owned via aux_free: a compiled pattern or format */
     void (*aux_free)(void *aux);
     uint32_t n_nodes;   /* nodes in this subtree */
+    uint32_t cse;       /* 0, or the id (1..) of a subexpression shared by a set of
+                           trees (slexpr_share, cse.c): the evaluator caches its value */
     slvalue *const_val; /* owned: slexpr_const's cached result */
     char *const_str;    /* owned: its string bytes */
 };
@@ -270,6 +273,13 @@ size_t slexpr_fmt_double(double d, char *buf);
 bool slexpr_parse_bigint(const char *s, size_t n, int64_t *out);
 bool slexpr_parse_double(const char *s, size_t n, double *out);
 bool slexpr_parse_bool(const char *s, size_t n, bool *out);
+
+/* ---- regular expressions (fn_pattern.c) ---- */
+
+/* The literal bytes every match of the (Java syntax) pattern contains, the
+ * prefilter of the REGEXP functions, into out (empty: none); false when the
+ * pattern does not compile. For tests. */
+bool slexpr_regex_literal(const char *pattern, uint32_t n, slbuf *out);
 
 /* ---- time (fn_time.c) ---- */
 

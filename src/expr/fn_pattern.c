@@ -17,11 +17,19 @@
  * is an error when constant, NULL per row otherwise); '.' matches a newline.
  * Constant patterns are compiled once (glibc's regexec locks a compiled
  * pattern, so threads sharing one tree take turns on it); others per row.
+ * A constant pattern also gets (1) its required literal (rx_required_literal):
+ * a subject without it gets the no-match result without regexec; (2) the
+ * matcher of rx_fast.c for simple patterns, tried before regexec, which it
+ * leaves to decide whenever it cannot be sure of glibc's answer. REGEXP
+ * compiles with REG_NOSUB and REGEXP_EXTRACT asks for the groups up to the
+ * one it returns only; REGEXP_REPLACE asks for groups only when the
+ * replacement has a '$'.
  */
 #include <regex.h>
 #include <stdio.h>
 
 #include "expr/expr_int.h"
+#include "expr/rx_fast.h"
 
 #define ARG_S(k) (&args[k].v.s[IX(&args[k], i)])
 #define ARG_I(k) (args[k].v.i64[IX(&args[k], i)])
@@ -280,6 +288,9 @@ typedef struct rxpat {
     regex_t re;
     int n_groups;               /* Java capturing groups */
     int map[RX_MAX_GROUPS + 1]; /* Java group -> POSIX group */
+    char *lit;                  /* owned (NULL: none): bytes every match contains */
+    uint32_t lit_len;
+    slrx *fast; /* owned (NULL: none): the matcher tried before regexec */
 } rxpat;
 
 /* Translate Java syntax to POSIX ERE into b; false for what POSIX lacks. */
@@ -415,10 +426,202 @@ static bool rx_translate(const char *p, uint32_t n, slbuf *b, rxpat *r, bool *ic
     return true;
 }
 
-/* Compile; on failure a message into err (when given). */
-static bool rx_compile(const char *p, uint32_t n, rxpat *r, char *err, size_t errcap) {
+/*
+ * The required literal of a POSIX ERE (as rx_translate wrote it, len bytes
+ * up to its first NUL, which is where regcomp stops): the longest run of
+ * plain characters that every match must contain, so that a subject without
+ * it cannot match and regexec can be skipped (a memmem is much cheaper).
+ * Conservative by construction: no literal when the pattern has a '|'
+ * outside parentheses (alternatives need not share one) or is
+ * case-insensitive; groups, brackets, '.', anchors and escapes other than
+ * an escaped special character end a run; a '*', '?' or '{' takes its atom
+ * (the last character, a whole UTF-8 sequence) out of the run and ends it;
+ * '+' ends the run after its atom. A '{' without '}' or an unmatched ')'
+ * gives up. Writes the literal into out (empty: none).
+ */
+static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *out) {
+    slbuf_reset(out);
+    if (icase) {
+        return;
+    }
+    /* A top-level alternation? Also checks that parentheses balance. */
+    int depth = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (c == '\\') {
+            i++;
+        } else if (c == '[') {
+            /* [ ^? ]? ... ] with [:class:] [.coll.] [=equiv=] inside */
+            i++;
+            if (i < len && p[i] == '^') {
+                i++;
+            }
+            if (i < len && p[i] == ']') {
+                i++;
+            }
+            for (; i < len && p[i] != ']'; i++) {
+                if (p[i] == '[' && i + 1 < len &&
+                    (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+                    char close = p[i + 1];
+                    i += 2;
+                    while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
+                        i++;
+                    }
+                    i++;
+                }
+            }
+            if (i >= len) {
+                return;
+            }
+        } else if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (--depth < 0) {
+                return;
+            }
+        } else if (c == '|' && depth == 0) {
+            return;
+        }
+    }
+    if (depth != 0) {
+        return;
+    }
+    slbuf run = {0};
+    size_t atom = 0;        /* where the run's last atom starts */
+    bool have_atom = false; /* the run ends with an atom a quantifier would take */
+#define FLUSH()                                                                                    \
+    do {                                                                                           \
+        if (run.len > out->len) {                                                                  \
+            slbuf_reset(out);                                                                      \
+            slbuf_put(out, run.data, run.len);                                                     \
+        }                                                                                          \
+        slbuf_reset(&run);                                                                         \
+        have_atom = false;                                                                         \
+    } while (0)
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        switch (c) {
+        case '*':
+        case '?':
+        case '{':
+            if (have_atom) {
+                run.len = atom;
+            }
+            FLUSH();
+            if (c == '{') {
+                while (i < len && p[i] != '}') {
+                    i++;
+                }
+                if (i >= len) {
+                    slbuf_reset(out);
+                    goto done;
+                }
+            }
+            break;
+        case '+':
+            FLUSH();
+            break;
+        case '\\':
+            if (i + 1 < len && strchr(".[]()|*+?{}^$\\", p[i + 1])) {
+                atom = run.len;
+                slbuf_putc(&run, p[++i]);
+                have_atom = true;
+            } else {
+                FLUSH();
+                i++; /* a class or GNU operator (\w, \b, \<, \`...) */
+            }
+            break;
+        case '[':
+            FLUSH();
+            i++;
+            if (i < len && p[i] == '^') {
+                i++;
+            }
+            if (i < len && p[i] == ']') {
+                i++;
+            }
+            for (; i < len && p[i] != ']'; i++) {
+                if (p[i] == '[' && i + 1 < len &&
+                    (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+                    char close = p[i + 1];
+                    i += 2;
+                    while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
+                        i++;
+                    }
+                    i++;
+                }
+            }
+            break;
+        case '(': {
+            FLUSH();
+            int d = 0;
+            for (; i < len; i++) {
+                if (p[i] == '\\') {
+                    i++;
+                } else if (p[i] == '[') {
+                    /* brackets may hold parentheses: skip as above */
+                    i++;
+                    if (i < len && p[i] == '^') {
+                        i++;
+                    }
+                    if (i < len && p[i] == ']') {
+                        i++;
+                    }
+                    for (; i < len && p[i] != ']'; i++) {
+                        if (p[i] == '[' && i + 1 < len &&
+                            (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+                            char close = p[i + 1];
+                            i += 2;
+                            while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
+                                i++;
+                            }
+                            i++;
+                        }
+                    }
+                } else if (p[i] == '(') {
+                    d++;
+                } else if (p[i] == ')' && --d == 0) {
+                    break;
+                }
+            }
+            break;
+        }
+        case '.':
+        case '^':
+        case '$':
+        case ')':
+        case '|':
+        case ']':
+        case '}':
+            FLUSH();
+            break;
+        default:
+            if (((unsigned char)c & 0xC0) != 0x80 || !have_atom) {
+                atom = run.len; /* a continuation byte stays in its character's atom */
+            }
+            slbuf_putc(&run, c);
+            have_atom = true;
+            break;
+        }
+    }
+    FLUSH();
+done:
+#undef FLUSH
+    slbuf_free(&run);
+}
+
+#define RXC_NOSUB 0x01 /* no group is ever read (REGEXP): regexec skips finding them */
+/* A pattern compiled once: find the required literal and compile the fast
+ * matcher (per-row patterns would pay for both on every row). */
+#define RXC_ONCE 0x02
+
+/* Compile with RXC_* flags; on failure a message into err (when given). */
+static bool rx_compile(const char *p, uint32_t n, int flags, rxpat *r, char *err, size_t errcap) {
     slbuf b = {0};
     bool icase;
+    r->lit = NULL;
+    r->lit_len = 0;
+    r->fast = NULL;
     if (!rx_translate(p, n, &b, r, &icase)) {
         slbuf_free(&b);
         if (err) {
@@ -426,7 +629,19 @@ static bool rx_compile(const char *p, uint32_t n, rxpat *r, char *err, size_t er
         }
         return false;
     }
-    int rc = regcomp(&r->re, slbuf_cstr(&b), REG_EXTENDED | (icase ? REG_ICASE : 0));
+    const char *src = slbuf_cstr(&b);
+    int rc = regcomp(&r->re, src,
+                     REG_EXTENDED | (icase ? REG_ICASE : 0) | (flags & RXC_NOSUB ? REG_NOSUB : 0));
+    if (rc == 0 && (flags & RXC_ONCE)) {
+        slbuf lit = {0};
+        rx_required_literal(src, strlen(src), icase, &lit);
+        if (lit.len) {
+            r->lit = slmem_memdup(lit.data, lit.len);
+            r->lit_len = (uint32_t)lit.len;
+        }
+        slbuf_free(&lit);
+        r->fast = slrx_compile(src, strlen(src), icase);
+    }
     slbuf_free(&b);
     if (rc != 0) {
         if (err) {
@@ -436,6 +651,10 @@ static bool rx_compile(const char *p, uint32_t n, rxpat *r, char *err, size_t er
     }
     if (r->re.re_nsub > RX_MAX_POSIX) {
         regfree(&r->re);
+        slmem_free(r->lit);
+        r->lit = NULL;
+        slrx_free(r->fast);
+        r->fast = NULL;
         if (err) {
             snprintf(err, errcap, "too many groups");
         }
@@ -447,14 +666,24 @@ static bool rx_compile(const char *p, uint32_t n, rxpat *r, char *err, size_t er
 static void rx_free(void *p) {
     rxpat *r = p;
     regfree(&r->re);
+    slmem_free(r->lit);
+    slrx_free(r->fast);
     slmem_free(r);
 }
 
-/* Find the first match in s[from..n); m[0..nsub] absolute offsets. */
-static bool rx_find(const rxpat *r, const char *s, uint32_t n, uint32_t from, regmatch_t *m) {
+/* Find the first match in s[from..n); m[0..nmatch) absolute offsets
+ * (nmatch >= 1). */
+static bool rx_find(const rxpat *r, const char *s, uint32_t n, uint32_t from, size_t nmatch,
+                    regmatch_t *m) {
+    if (r->fast) {
+        int rc = slrx_exec(r->fast, s, n, from, nmatch, m);
+        if (rc >= 0) {
+            return rc == 1;
+        }
+    }
     m[0].rm_so = from;
     m[0].rm_eo = n;
-    return regexec(&r->re, s ? s : "", r->re.re_nsub + 1, m, REG_STARTEND) == 0;
+    return regexec(&r->re, s ? s : "", nmatch, m, REG_STARTEND) == 0;
 }
 
 /* Java's Matcher.appendReplacement rules: $n group references, \x a literal
@@ -506,15 +735,32 @@ static void k_regexp(slexpr_eval *ev, const slexpr *e, const slvec *args, uint32
             continue;
         }
         const slstr *orig = ARG_S(0);
+        const rxpat *r = e->aux;
+        if (r && r->lit &&
+            (orig->len < r->lit_len || !memmem(orig->ptr, orig->len, r->lit, r->lit_len))) {
+            /* Without the required literal there is no match: the results
+             * of no match, without regexec. */
+            if (op == SLX_REGEXP) {
+                out->v.b[i] = 0;
+                continue;
+            }
+            if (op == SLX_REGEXP_EXTRACT) {
+                out->nulls[i] = 1;
+                continue;
+            }
+            if (orig->len <= SLX_MAX_STRING) { /* REGEXP_REPLACE: the input */
+                out->v.s[i] = *orig;
+                continue;
+            }
+        }
         slbuf_reset(&subj);
         slbuf_put(&subj, orig->ptr, orig->len);
         slstr subject = {slbuf_cstr(&subj), orig->len};
         const slstr *s = &subject;
         rxpat row;
-        const rxpat *r = e->aux;
         if (!r) {
             const slstr *pat = ARG_S(1);
-            if (!rx_compile(pat->ptr, pat->len, &row, NULL, 0)) {
+            if (!rx_compile(pat->ptr, pat->len, op == SLX_REGEXP ? RXC_NOSUB : 0, &row, NULL, 0)) {
                 out->nulls[i] = 1;
                 continue;
             }
@@ -522,11 +768,13 @@ static void k_regexp(slexpr_eval *ev, const slexpr *e, const slvec *args, uint32
         }
         switch (op) {
         case SLX_REGEXP:
-            out->v.b[i] = rx_find(r, s->ptr, s->len, 0, m);
+            out->v.b[i] = rx_find(r, s->ptr, s->len, 0, 1, m);
             break;
         case SLX_REGEXP_EXTRACT: {
             int64_t g = e->n_args > 2 ? ARG_I(2) : 0;
-            if (g < 0 || g > r->n_groups || !rx_find(r, s->ptr, s->len, 0, m) ||
+            /* Only the groups up to the one read. */
+            if (g < 0 || g > r->n_groups ||
+                !rx_find(r, s->ptr, s->len, 0, (size_t)r->map[g] + 1, m) ||
                 m[r->map[g]].rm_so < 0) {
                 out->nulls[i] = 1;
                 break;
@@ -541,8 +789,10 @@ static void k_regexp(slexpr_eval *ev, const slexpr *e, const slvec *args, uint32
             slbuf_reset(b);
             uint32_t pos = 0, last = 0;
             bool ok = true;
+            /* Groups only when the replacement may name one. */
+            size_t nm = rep->len && memchr(rep->ptr, '$', rep->len) ? r->re.re_nsub + 1 : 1;
             while (pos <= s->len && b->len <= SLX_MAX_STRING &&
-                   rx_find(r, s->ptr, s->len, pos, m)) {
+                   rx_find(r, s->ptr, s->len, pos, nm, m)) {
                 uint32_t so = (uint32_t)m[0].rm_so, eo = (uint32_t)m[0].rm_eo;
                 slbuf_put(b, s->ptr + last, so - last);
                 if (!rx_append_replacement(b, r, s->ptr, m, rep)) {
@@ -580,6 +830,21 @@ static void k_regexp(slexpr_eval *ev, const slexpr *e, const slvec *args, uint32
     slbuf_free(&subj);
 }
 
+bool slexpr_regex_literal(const char *pattern, uint32_t n, slbuf *out) {
+    slbuf_reset(out);
+    rxpat r;
+    if (!rx_compile(pattern, n, RXC_ONCE, &r, NULL, 0)) {
+        return false;
+    }
+    if (r.lit_len) {
+        slbuf_put(out, r.lit, r.lit_len);
+    }
+    regfree(&r.re);
+    slmem_free(r.lit);
+    slrx_free(r.fast);
+    return true;
+}
+
 static sl_err check_regexp(slexpr *e) {
     sl_err err = slexpr_check_sig(e);
     if (err) {
@@ -591,7 +856,8 @@ static sl_err check_regexp(slexpr *e) {
     }
     rxpat *r = slmem_calloc(1, sizeof *r);
     char msg[128];
-    if (!rx_compile(pv.v.s.ptr, pv.v.s.len, r, msg, sizeof msg)) {
+    int flags = RXC_ONCE | (e->fn->op == SLX_REGEXP ? RXC_NOSUB : 0);
+    if (!rx_compile(pv.v.s.ptr, pv.v.s.len, flags, r, msg, sizeof msg)) {
         slmem_free(r);
         return slerr_set(SL_ERR_ARG, "%s: bad regular expression '%.*s': %s", e->fn->name,
                          (int)SL_MIN(pv.v.s.len, 64), pv.v.s.ptr, msg);

@@ -573,6 +573,26 @@ static void k_split_index(slexpr_eval *ev, const slexpr *e, const slvec *args, u
             out->nulls[i] = 1;
             continue;
         }
+        if (sl == 1) {
+            /* One-byte separator (the usual case): memchr from field to
+             * field, without memmem's setup per call. */
+            const char *p = s->ptr, *end = s->ptr + s->len;
+            int64_t k = 0;
+            for (; k < idx; k++) {
+                const char *hit = memchr(p, sp[0], (size_t)(end - p));
+                if (!hit) {
+                    break;
+                }
+                p = hit + 1;
+            }
+            if (k < idx) {
+                out->nulls[i] = 1;
+                continue;
+            }
+            const char *hit = memchr(p, sp[0], (size_t)(end - p));
+            set_str(out, i, p, (uint32_t)((hit ? hit : end) - p));
+            continue;
+        }
         uint32_t beg = 0;
         bool found = false;
         for (int64_t k = 0;; k++) {

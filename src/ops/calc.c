@@ -12,6 +12,12 @@
  * is freed before the output leaves.
  * Filter-only mode forwards the compacted input batch itself.
  *
+ * Common subexpressions of the WHERE and the projections (slexpr_share) are
+ * computed once per batch: the evaluator keeps their vectors from
+ * slexpr_eval_begin_batch on, compacts those the WHERE computed along with
+ * the batch, and the projections reuse them (see eval.c for why that is safe
+ * under CASE and AND/OR).
+ *
  * Stateless and chainable. Thread: the owning worker (see op.h); each
  * subtask has its own evaluator (scratch), the argument is shared read-only.
  */
@@ -93,6 +99,14 @@ sl_err slcalc_arg_new(const sl_schema *in, const sl_schema *out, slexpr *where, 
             a->last_use[i] = last;
         }
     }
+    /* One set for the sharing: the WHERE first, as it is evaluated first. */
+    slexpr **all = slmem_alloc(slmem_mul((size_t)n + 1, sizeof *all));
+    all[0] = where;
+    if (n) {
+        memcpy(all + 1, proj, (size_t)n * sizeof *proj);
+    }
+    a->n_shared = slexpr_share(all, n + 1);
+    slmem_free(all);
     *res = a;
     return SL_OK;
 fail:
@@ -130,6 +144,7 @@ static void calc_batch_take(slop *o, int input, slbatch *b) {
         op->ev = slexpr_eval_new(b->n);
     }
     slexpr_eval_set_now(op->ev, slclock_now(c->clock));
+    slexpr_eval_begin_batch(op->ev);
     if (a->where && b->n) {
         if (b->n > op->keep_cap) {
             slmem_free(op->keep);
@@ -142,7 +157,9 @@ static void calc_batch_take(slop *o, int input, slbatch *b) {
             kept += op->keep[i];
         }
         if (kept < b->n) {
+            uint32_t n_in = b->n;
             slbatch_compact(b, op->keep);
+            slexpr_eval_compact(op->ev, op->keep, n_in);
         }
     }
     if (a->n_proj == 0 || b->n == 0) {

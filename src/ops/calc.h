@@ -19,6 +19,7 @@ typedef struct slcalc_arg {
     int n_proj;          /* == out->n; 0 with out == in: filter only, rows pass as they are */
     int *src_col;        /* owned, n_proj: the input column proj[i] is, or -1 */
     bool *last_use;      /* owned, n_proj: src_col[i]'s last bare reference */
+    int n_shared;        /* subexpressions computed once for where and proj (slexpr_share) */
 } slcalc_arg;
 
 /* Build the argument; takes `where` and the expressions proj[0..n) (also on

@@ -361,3 +361,116 @@ TEST(calc_in_a_job) {
     slschema_unref(in);
     slschema_unref(out);
 }
+
+/* ---- common subexpressions (slexpr_share through the calc) ---- */
+
+TEST(shared_subexpression_used_by_filter_and_projection) {
+    harness h;
+    h_init(&h, "k STRING, v BIGINT");
+    sl_schema *out = schema_of("u STRING, c STRING, n BIGINT");
+    /* WHERE UPPER(k) LIKE 'K1%' OR v / (v - 50) > 0 OR v - 50 = 0
+     * SELECT UPPER(k), CASE WHEN UPPER(k) = 'K12' THEN 'twelve'
+     *                       WHEN v - 50 = 0 THEN 'zero'
+     *                       ELSE UPPER(k) || '/' END,
+     *        v / (v - 50)   -- NULL when v = 50 (division by zero) */
+    slexpr *where =
+        fn2("OR",
+            fn2("OR", fn2("LIKE", fn1("UPPER", col(h.in, "k")), slexpr_string("K1%", 3)),
+                fn2(">", fn2("/", col(h.in, "v"), fn2("-", col(h.in, "v"), slexpr_bigint(50))),
+                    slexpr_bigint(0))),
+            fn2("=", fn2("-", col(h.in, "v"), slexpr_bigint(50)), slexpr_bigint(0)));
+    slexpr *cs = NULL;
+    CHECK(slexpr_func(
+              "CASE",
+              (slexpr *[]){fn2("=", fn1("UPPER", col(h.in, "k")), slexpr_string("K12", 3)),
+                           slexpr_string("twelve", 6),
+                           fn2("=", fn2("-", col(h.in, "v"), slexpr_bigint(50)), slexpr_bigint(0)),
+                           slexpr_string("zero", 4),
+                           fn2("||", fn1("UPPER", col(h.in, "k")), slexpr_string("/", 1))},
+              5, &cs) == SL_OK);
+    slexpr *proj[] = {fn1("UPPER", col(h.in, "k")), cs,
+                      fn2("/", col(h.in, "v"), fn2("-", col(h.in, "v"), slexpr_bigint(50)))};
+    CHECK(slcalc_arg_new(h.in, out, where, proj, 3, &h.arg) == SL_OK);
+    /* UPPER(k), v - 50, v / (v - 50) and v - 50 = 0 */
+    CHECK_INT(h.arg->n_shared, 4);
+    h_start(&h);
+    h.op->vt->batch_take(h.op, 0, make_batch(h.in, 0, 7));
+    h.op->vt->batch_take(h.op, 0, make_batch(h.in, 7, 7));
+    h.op->vt->batch_take(h.op, 0, make_batch(h.in, 14, 0));
+    slbuf t = {0};
+    /* Rows 0-13: v = 10 i (NULL at 4, 9), k NULL at 3, 7, 11. */
+    CHECK_STR(h_text(&h, &t), "-U @1001: \"K1\" \"K1/\" 0\n"
+                              "-U @1005: \"K5\" \"zero\" null\n"
+                              "+U @1006: \"K6\" \"K6/\" 6\n"
+                              "-D @1007: null null 3\n"
+                              "+I @1008: \"K8\" \"K8/\" 2\n"
+                              "+U @1010: \"K10\" \"K10/\" 2\n"
+                              "-D @1011: null null 1\n"
+                              "+I @1012: \"K12\" \"twelve\" 1\n"
+                              "-U @1013: \"K13\" \"K13/\" 1\n");
+    slbuf_free(&t);
+    slschema_unref(out);
+    h_free(&h);
+}
+
+TEST(shared_values_match_an_unshared_run) {
+    /* The same calc run with sharing and with every mark cleared (copies are
+     * unmarked): identical output, for batches with and without NULLs and
+     * a batch that the filter empties. */
+    const char *outs[2] = {0};
+    slbuf t[2] = {{0}, {0}};
+    for (int run = 0; run < 2; run++) {
+        harness h;
+        h_init(&h, "k STRING, v BIGINT");
+        sl_schema *out = schema_of("a BIGINT, b BIGINT, c STRING");
+        slexpr *sum = fn2("+", col(h.in, "v"), fn1("CHAR_LENGTH", col(h.in, "k")));
+        slexpr *where =
+            fn2("OR", fn1("IS NULL", slexpr_copy(sum)),
+                fn2("<>", fn2("%", slexpr_copy(sum), slexpr_bigint(3)), slexpr_bigint(1)));
+        slexpr *proj[] = {slexpr_copy(sum), fn2("*", slexpr_copy(sum), slexpr_copy(sum)),
+                          fn1("LOWER", fn1("UPPER", col(h.in, "k")))};
+        slexpr_free(sum);
+        CHECK(slcalc_arg_new(h.in, out, where, proj, 3, &h.arg) == SL_OK);
+        if (run == 1) {
+            slexpr *all[] = {h.arg->where, h.arg->proj[0], h.arg->proj[1], h.arg->proj[2]};
+            CHECK_INT(slexpr_share(all, 0), 0); /* nothing to clear with */
+            slcalc_arg *a = h.arg;
+            slexpr *w2 = slexpr_copy(a->where);
+            slexpr_free(a->where);
+            a->where = w2;
+            for (int i = 0; i < 3; i++) {
+                slexpr *p = slexpr_copy(a->proj[i]);
+                slexpr_free(a->proj[i]);
+                a->proj[i] = p;
+            }
+        } else {
+            CHECK_INT(h.arg->n_shared, 1); /* v + CHAR_LENGTH(k) */
+        }
+        h_start(&h);
+        h.op->vt->batch_take(h.op, 0, make_batch(h.in, 0, 9));
+        h.op->vt->batch_take(h.op, 0, make_batch(h.in, 20, 1));
+        h.op->vt->batch_take(h.op, 0, make_batch(h.in, 30, 11));
+        outs[run] = h_text(&h, &t[run]);
+        h_free(&h);
+        slschema_unref(out);
+    }
+    CHECK_STR(outs[0], outs[1]);
+    CHECK_STR(outs[0], "+I @1000: 2 4 \"k0\"\n"
+                       "-U @1001: 12 144 \"k1\"\n"
+                       "-D @1003: null null null\n"
+                       "+I @1004: null null \"k4\"\n"
+                       "+U @1006: 62 3844 \"k6\"\n"
+                       "-D @1007: null null null\n"
+                       "+I @1020: 203 41209 \"k20\"\n"
+                       "+U @1030: 303 91809 \"k30\"\n"
+                       "-D @1031: null null null\n"
+                       "+I @1032: 323 104329 \"k32\"\n"
+                       "-U @1033: 333 110889 \"k33\"\n"
+                       "+U @1034: null null \"k34\"\n"
+                       "-D @1035: null null null\n"
+                       "+I @1036: 363 131769 \"k36\"\n"
+                       "+U @1038: 383 146689 \"k38\"\n"
+                       "-D @1039: null null null\n");
+    slbuf_free(&t[0]);
+    slbuf_free(&t[1]);
+}

@@ -789,6 +789,17 @@ TEST(string_functions) {
     CHECK_STR(k("(SPLIT_INDEX 'a b' '' 1)"), "b");
     CHECK_STR(k("(SPLIT_INDEX '' ',' 0)"), "NULL");
     CHECK_STR(k("(SPLIT_INDEX 'abc' ',' -1)"), "NULL");
+    CHECK_STR(k("(SPLIT_INDEX 'a,b,,c' ',' 3)"), "c");
+    CHECK_STR(k("(SPLIT_INDEX 'a,b,,c' ',' 0)"), "a");
+    CHECK_STR(k("(SPLIT_INDEX ',x' ',' 0)"), "");
+    CHECK_STR(k("(SPLIT_INDEX 'abc' ',' 0)"), "abc");
+    CHECK_STR(k("(SPLIT_INDEX 'abc' ',' 1)"), "NULL");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 3)"), "a");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 4)"), "bb");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 5)"), "item.htm");
+    CHECK_STR(k("(SPLIT_INDEX 'https://www.nexmark.com/a/bb/item.htm' '/' 6)"), "NULL");
+    CHECK_STR(ev("(SPLIT_INDEX s 'l' 1)"), "NULL|NULL||NULL|NULL");
+    CHECK_STR(ev("(SPLIT_INDEX s 'l' 0)"), "abc|NULL|h\xc3\xa9|NULL|xyz");
     CHECK_STR(k("(MD5 '')"), "d41d8cd98f00b204e9800998ecf8427e");
     CHECK_STR(k("(MD5 'The quick brown fox jumps over the lazy dog')"),
               "9e107d9d372bb6826bd81d3542a419d6");
@@ -1334,4 +1345,171 @@ TEST(inline_composes_with_a_projection) {
     slexpr_free(e);
     slexpr_free(defs[0]);
     slexpr_free(defs[1]);
+}
+
+/* ---- common subexpressions (slexpr_share, cse.c) ---- */
+
+/* Parse texts[0..n) ("" for a NULL entry), share, and return the number of
+ * ids; the trees into es. */
+static int share_of(const char *const *texts, int n, slexpr **es) {
+    for (int i = 0; i < n; i++) {
+        es[i] = NULL;
+        if (texts[i][0]) {
+            CHECK_INT(parse(texts[i], &es[i]), SL_OK);
+        }
+    }
+    return slexpr_share(es, n);
+}
+
+static void free_all(slexpr **es, int n) {
+    for (int i = 0; i < n; i++) {
+        slexpr_free(es[i]);
+    }
+}
+
+TEST(cse_marks_what_is_evaluated_twice) {
+    slexpr *es[4];
+    /* LOWER(s) in a WHERE and twice in a CASE */
+    const char *q21[] = {"(OR (\"IS NOT NULL\" (REGEXP_EXTRACT u '(&|^)x=([^&]*)' 2)) "
+                         "(IN (LOWER s) 'abc' 'xyz'))",
+                         "(CASE (= (LOWER s) 'abc') '0' (= (LOWER s) 'xyz') '1' "
+                         "(REGEXP_EXTRACT u '(&|^)x=([^&]*)' 2))"};
+    CHECK_INT(share_of(q21, 2, es), 2);
+    free_all(es, 2);
+    /* f(g(x)) twice: only f is evaluated twice; with g(x) once more, both. */
+    const char *nested[] = {"(UPPER (LOWER s))", "(CONCAT (UPPER (LOWER s)) '!')", ""};
+    CHECK_INT(share_of(nested, 3, es), 1);
+    free_all(es, 3);
+    const char *nested2[] = {"(UPPER (LOWER s))", "(CONCAT (UPPER (LOWER s)) '!')", "(LOWER s)"};
+    CHECK_INT(share_of(nested2, 3, es), 2);
+    free_all(es, 3);
+    /* Within one tree too. */
+    const char *one[] = {"(* (+ a b) (+ a b))"};
+    CHECK_INT(share_of(one, 1, es), 1);
+    free_all(es, 1);
+    /* Processing time is read afresh by each call: never merged. */
+    const char *clock[] = {"(> (NOW) t)", "(> (NOW) t)", "(EXTRACT 'SECOND' (NOW))",
+                           "(EXTRACT 'SECOND' (NOW))"};
+    CHECK_INT(share_of(clock, 4, es), 0);
+    free_all(es, 4);
+    /* Constants are computed once already; columns and literals cost
+     * nothing. */
+    const char *cst[] = {"(+ a (* 2 3))", "(- b (* 2 3))", "(LOWER 'X')", "(LOWER 'X')"};
+    CHECK_INT(share_of(cst, 4, es), 0);
+    free_all(es, 4);
+    /* Not equal: other column, literal, type, function. */
+    const char *diff[] = {"(CONCAT (LOWER s) (LOWER u))", "(CONCAT (LOWER s) 'a')",
+                          "(CONCAT (LOWER s) 'a ')", "(+ a 1.0)"};
+    CHECK_INT(share_of(diff, 4, es), 1); /* LOWER(s) only */
+    free_all(es, 4);
+    const char *num[] = {"(+ a 1)", "(+ a 1.0)", "(+ a -0.0)", "(+ a 0.0)"};
+    CHECK_INT(share_of(num, 4, es), 1); /* CAST(a AS DOUBLE) */
+    free_all(es, 4);
+    /* A copy is unmarked; marking again replaces the marks. */
+    const char *again[] = {"(LOWER s)", "(LOWER s)"};
+    CHECK_INT(share_of(again, 2, es), 1);
+    slexpr *c = slexpr_copy(es[0]);
+    slexpr *pair[] = {c, es[1]};
+    CHECK_INT(slexpr_share(pair, 1), 0);
+    CHECK_INT(slexpr_share(pair, 2), 1);
+    slexpr_free(c);
+    free_all(es, 2);
+}
+
+/* Evaluate the shared trees es[0..n) over one batch (results joined by " ; ")
+ * with sharing on (begin_batch) or off (a fresh evaluator). */
+static const char *eval_set(slexpr **es, int n, const slbatch *in, bool share, slbuf *o) {
+    slexpr_eval *saved = g_ev;
+    g_ev = slexpr_eval_new(3);
+    if (share) {
+        slexpr_eval_begin_batch(g_ev);
+    }
+    slbuf_reset(o);
+    for (int i = 0; i < n; i++) {
+        slbuf_printf(o, "%s%s", i ? " ; " : "", eval_text(es[i], in));
+    }
+    slexpr_eval_free(g_ev);
+    g_ev = saved;
+    return slbuf_cstr(o);
+}
+
+TEST(cse_values_equal_unshared_evaluation) {
+    slexpr *es[6];
+    const char *texts[] = {
+        /* a shared division guarded by CASE: b = 0 gives NULL either way */
+        "(CASE (= b 0) -1 (/ a b))",
+        "(COALESCE (/ a b) 99)",
+        /* NULL propagation through a shared value */
+        "(+ (* a b) 1)",
+        "(\"IS NULL\" (* a b))",
+        /* shared under AND/OR and strings pointing into the scratch */
+        "(AND (\"IS NOT NULL\" (UPPER s)) (LIKE (UPPER s) '%L%'))",
+        "(CONCAT (UPPER s) '|' (UPPER s))",
+    };
+    CHECK_INT(share_of(texts, 6, es), 3);
+    slbuf a = {0}, b = {0};
+    CHECK_STR(eval_set(es, 6, g_rows, true, &a), eval_set(es, 6, g_rows, false, &b));
+    CHECK_STR(slbuf_cstr(&a),
+              "0|NULL|-1|9223372036854775807|-33 ; 0|99|99|9223372036854775807|-33 ; "
+              "3|NULL|1|-9223372036854775808|-299 ; "
+              "FALSE|TRUE|FALSE|FALSE|FALSE ; "
+              "FALSE|FALSE|TRUE|FALSE|FALSE ; "
+              "ABC|ABC|NULL|H\xc3\x89LLO W\xc3\x96RLD|H\xc3\x89LLO W\xc3\x96RLD"
+              "|||XYZ|XYZ");
+    slbuf_free(&a);
+    slbuf_free(&b);
+    free_all(es, 6);
+}
+
+TEST(cse_value_is_reused_and_compacted) {
+    slexpr *es[2];
+    const char *texts[] = {"(\"IS NOT NULL\" (LOWER s))", "(CONCAT (LOWER s) '!')"};
+    CHECK_INT(share_of(texts, 2, es), 1);
+    slexpr_eval *ev = slexpr_eval_new(2);
+    /* The WHERE computes LOWER(s) over all 5 rows; the batch and the shared
+     * value are compacted; the projection reuses it over the 4 kept rows. */
+    slbatch *b = slbatch_new(g_in, 8);
+    for (uint32_t i = 0; i < g_rows->n; i++) {
+        slbatch_append_row(b, g_rows, i);
+    }
+    slexpr_eval_begin_batch(ev);
+    uint8_t keep[8];
+    slexpr_eval_filter(ev, es[0], b, keep);
+    CHECK_INT(keep[0] + keep[1] + keep[2] + keep[3] + keep[4], 4);
+    slbatch_compact(b, keep);
+    slexpr_eval_compact(ev, keep, 5);
+    sl_schema *os = schema_of("r STRING");
+    slbatch *out = slbatch_new(os, 8);
+    slexpr_eval_into(ev, es[1], b, out, 0);
+    out->n = b->n;
+    slbuf o = {0};
+    for (uint32_t i = 0; i < out->n; i++) {
+        slbuf_printf(&o, "%s%.*s", i ? "|" : "", (int)out->cols[0].v.s[i].len,
+                     out->cols[0].v.s[i].ptr);
+    }
+    CHECK_STR(slbuf_cstr(&o), "abc!|h\xc3\xa9llo w\xc3\xb6rld!|!|xyz!");
+    /* Proof that the value is reused, not recomputed: against the rules, the
+     * same evaluator evaluates the projection over another batch of as many
+     * rows without a new begin_batch, and still sees the old LOWER(s). */
+    slbatch *other = slbatch_new(g_in, 8);
+    for (uint32_t i = 0; i < b->n; i++) {
+        uint32_t r = slbatch_begin_row(other);
+        slbatch_set_str(other, 3, r, "Q", 1);
+        other->n++;
+    }
+    slexpr_eval_into(ev, es[1], other, out, 0);
+    CHECK_INT((int)out->cols[0].v.s[0].len, 4);
+    CHECK(memcmp(out->cols[0].v.s[0].ptr, "abc!", 4) == 0);
+    /* After begin_batch it is computed afresh. */
+    slexpr_eval_begin_batch(ev);
+    slexpr_eval_into(ev, es[1], other, out, 0);
+    CHECK_INT((int)out->cols[0].v.s[0].len, 2);
+    CHECK(memcmp(out->cols[0].v.s[0].ptr, "q!", 2) == 0);
+    slbuf_free(&o);
+    slbatch_free(out);
+    slbatch_free(other);
+    slbatch_free(b);
+    slschema_unref(os);
+    slexpr_eval_free(ev);
+    free_all(es, 2);
 }
