@@ -426,6 +426,31 @@ static bool rx_translate(const char *p, uint32_t n, slbuf *b, rxpat *r, bool *ic
     return true;
 }
 
+/* p[i] is the '[' opening a bracket expression (^ and a leading ] taken
+ * literally, [:class:] [.coll.] [=equiv=] inside): the index of its closing
+ * ']', or len when it does not close. */
+static size_t bracket_end(const char *p, size_t len, size_t i) {
+    i++;
+    if (i < len && p[i] == '^') {
+        i++;
+    }
+    if (i < len && p[i] == ']') {
+        i++;
+    }
+    for (; i < len && p[i] != ']'; i++) {
+        if (p[i] == '[' && i + 1 < len &&
+            (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
+            char close = p[i + 1];
+            i += 2;
+            while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
+                i++;
+            }
+            i++;
+        }
+    }
+    return i;
+}
+
 /*
  * The required literal of a POSIX ERE (as rx_translate wrote it, len bytes
  * up to its first NUL, which is where regcomp stops): the longest run of
@@ -451,25 +476,7 @@ static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *ou
         if (c == '\\') {
             i++;
         } else if (c == '[') {
-            /* [ ^? ]? ... ] with [:class:] [.coll.] [=equiv=] inside */
-            i++;
-            if (i < len && p[i] == '^') {
-                i++;
-            }
-            if (i < len && p[i] == ']') {
-                i++;
-            }
-            for (; i < len && p[i] != ']'; i++) {
-                if (p[i] == '[' && i + 1 < len &&
-                    (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
-                    char close = p[i + 1];
-                    i += 2;
-                    while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
-                        i++;
-                    }
-                    i++;
-                }
-            }
+            i = bracket_end(p, len, i);
             if (i >= len) {
                 return;
             }
@@ -533,24 +540,7 @@ static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *ou
             break;
         case '[':
             FLUSH();
-            i++;
-            if (i < len && p[i] == '^') {
-                i++;
-            }
-            if (i < len && p[i] == ']') {
-                i++;
-            }
-            for (; i < len && p[i] != ']'; i++) {
-                if (p[i] == '[' && i + 1 < len &&
-                    (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
-                    char close = p[i + 1];
-                    i += 2;
-                    while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
-                        i++;
-                    }
-                    i++;
-                }
-            }
+            i = bracket_end(p, len, i);
             break;
         case '(': {
             FLUSH();

@@ -31,11 +31,12 @@ static void *mk_group(const sl_schema *in, const slkeyspec *key, void *user,
     return a;
 }
 
-/* Run the script through GROUP BY `key` at parallelism `par`. */
-static void run_group(oprun *r, const char *key, const sl_agg *aggs, int n, bool updating,
-                      const char *const *script, size_t n_script, int par, const char *ttl) {
+/* Run the script through GROUP BY `key` at parallelism `par` (`spec` is
+ * copied; `rows`: the batch.rows option or NULL). */
+static void run_spec(oprun *r, const char *key, gspec spec, const char *rows,
+                     const char *const *script, size_t n_script, int par, const char *ttl) {
     static gspec g;
-    g = (gspec){aggs, n, updating, false};
+    g = spec;
     memset(r, 0, sizeof *r);
     r->schema = SCHEMA;
     r->script = script;
@@ -43,12 +44,18 @@ static void run_group(oprun *r, const char *key, const sl_agg *aggs, int n, bool
     r->key = key;
     r->par = par;
     r->ttl = ttl;
+    r->batch_rows = rows;
     r->mk = mk_group;
     r->mk_user = &g;
     r->op_name = "group";
     r->factory = slgroup_new;
     r->arg_free = slgroup_arg_free;
     CHECK_INT(oprun_run(r), SL_OK);
+}
+
+static void run_group(oprun *r, const char *key, const sl_agg *aggs, int n, bool updating,
+                      const char *const *script, size_t n_script, int par, const char *ttl) {
+    run_spec(r, key, (gspec){aggs, n, updating, false}, NULL, script, n_script, par, ttl);
 }
 
 /* Exact output at parallelism 1; at parallelism 2 the same lines per group
@@ -341,21 +348,7 @@ TEST(many_rows_same_changelog_per_key) {
 /* Mini-batch: GROUP BY k over batches of `rows` rows (parallelism 1). */
 static void run_mini(oprun *r, const sl_agg *aggs, int n, bool updating, bool mini,
                      const char *rows, const char *const *script, size_t n_script) {
-    static gspec g;
-    g = (gspec){aggs, n, updating, mini};
-    memset(r, 0, sizeof *r);
-    r->schema = SCHEMA;
-    r->script = script;
-    r->n_script = n_script;
-    r->key = "k";
-    r->par = 1;
-    r->batch_rows = rows;
-    r->mk = mk_group;
-    r->mk_user = &g;
-    r->op_name = "group";
-    r->factory = slgroup_new;
-    r->arg_free = slgroup_arg_free;
-    CHECK_INT(oprun_run(r), SL_OK);
+    run_spec(r, "k", (gspec){aggs, n, updating, mini}, rows, script, n_script, 1, NULL);
 }
 
 static const sl_agg COUNT_SUM[] = {
