@@ -549,25 +549,7 @@ static void rx_required_literal(const char *p, size_t len, bool icase, slbuf *ou
                 if (p[i] == '\\') {
                     i++;
                 } else if (p[i] == '[') {
-                    /* brackets may hold parentheses: skip as above */
-                    i++;
-                    if (i < len && p[i] == '^') {
-                        i++;
-                    }
-                    if (i < len && p[i] == ']') {
-                        i++;
-                    }
-                    for (; i < len && p[i] != ']'; i++) {
-                        if (p[i] == '[' && i + 1 < len &&
-                            (p[i + 1] == ':' || p[i + 1] == '.' || p[i + 1] == '=')) {
-                            char close = p[i + 1];
-                            i += 2;
-                            while (i + 1 < len && !(p[i] == close && p[i + 1] == ']')) {
-                                i++;
-                            }
-                            i++;
-                        }
-                    }
+                    i = bracket_end(p, len, i); /* brackets may hold parentheses */
                 } else if (p[i] == '(') {
                     d++;
                 } else if (p[i] == ')' && --d == 0) {
