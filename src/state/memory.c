@@ -6,8 +6,10 @@
  * so a value is 8-byte aligned and never moves while the entry lives (fixed-size
  * tables hand out in-place pointers; a variable-size put that grows the value
  * reallocates the entry and re-links it). Fixed-size tables carve entries of up
- * to 384 bytes from 64 KiB slabs with per-size free lists, so opening and
- * closing windows allocates nothing once warm; slab memory goes back at free.
+ * to 1 KiB (a regular join's stored row included) from 64 KiB slabs with
+ * per-size free lists, so opening and closing windows allocates nothing once
+ * warm; every table takes its namespace groups from its slab too. Slab memory
+ * goes back at free, without visiting entries unless some were malloc'd.
  *
  * Index. An open-addressing table with linear probing and backward-shift
  * deletion maps (ns, key) to entries. Slots keep the probe hash (the caller's
@@ -60,13 +62,15 @@ typedef struct nsslot {
     nsgrp *g; /* owned; NULL = empty */
 } nsslot;
 
-/* Fixed-size tables take small entries from slabs (no malloc per entry). */
-#define SLAB_MAX_WORDS 48 /* entries up to 384 bytes */
+/* Fixed-size tables take small entries from slabs (no malloc per entry), and
+ * every table its namespace groups. */
+#define SLAB_MAX_WORDS 128 /* entries up to 1 KiB (a join's stored row) */
 #ifdef SL_SMALL_BUFFERS
 #define SLAB_CHUNK 1024
 #else
 #define SLAB_CHUNK 65536
 #endif
+_Static_assert(SLAB_MAX_WORDS * 8 <= SLAB_CHUNK, "a slab entry fits a chunk");
 
 typedef struct slab_chunk slab_chunk;
 struct slab_chunk {
@@ -93,6 +97,8 @@ typedef struct mtable {
     uint64_t bytes;  /* entries + index memory */
     ment *free_ents[SLAB_MAX_WORDS + 1]; /* borrowed: free slab entries by size in words,
                                           * linked through gnext */
+    nsgrp *free_grps; /* borrowed: free slab groups, linked through head */
+    uint64_t n_heap;  /* entries allocated one by one (not from the slab) */
     slab_chunk *chunks; /* owned */
     char *slab_pos, *slab_end;
 } mtable;
@@ -143,17 +149,8 @@ static inline bool from_slab(const mtable *t, size_t size) {
     return t->kv.val_size > 0 && (size + 7) / 8 <= SLAB_MAX_WORDS;
 }
 
-static ment *ent_alloc(mtable *t, size_t size) {
-    if (!from_slab(t, size)) {
-        t->bytes += size;
-        return slmem_alloc(size);
-    }
-    size_t words = (size + 7) / 8;
-    ment *e = t->free_ents[words];
-    if (e) {
-        t->free_ents[words] = e->gnext;
-        return e;
-    }
+/* `words` 8-byte words from the table's slab (free lists are the caller's). */
+static void *slab_take(mtable *t, size_t words) {
     if ((size_t)(t->slab_end - t->slab_pos) < words * 8) {
         slab_chunk *c = slmem_alloc(sizeof *c + SLAB_CHUNK);
         c->next = t->chunks;
@@ -162,14 +159,46 @@ static ment *ent_alloc(mtable *t, size_t size) {
         t->slab_end = c->data + SLAB_CHUNK;
         t->bytes += sizeof *c + SLAB_CHUNK;
     }
-    e = (ment *)(void *)t->slab_pos;
+    void *p = t->slab_pos;
     t->slab_pos += words * 8;
-    return e;
+    return p;
+}
+
+static ment *ent_alloc(mtable *t, size_t size) {
+    if (!from_slab(t, size)) {
+        t->bytes += size;
+        t->n_heap++;
+        return slmem_alloc(size);
+    }
+    size_t words = (size + 7) / 8;
+    ment *e = t->free_ents[words];
+    if (e) {
+        t->free_ents[words] = e->gnext;
+        return e;
+    }
+    return slab_take(t, words);
+}
+
+static nsgrp *grp_alloc(mtable *t) {
+    nsgrp *g = t->free_grps;
+    if (g) {
+        t->free_grps = (nsgrp *)(void *)g->head;
+    } else {
+        g = slab_take(t, (sizeof *g + 7) / 8);
+    }
+    memset(g, 0, sizeof *g);
+    return g;
+}
+
+static void grp_dealloc(mtable *t, nsgrp *g) {
+    g->head = (ment *)(void *)t->free_grps;
+    t->free_grps = g;
 }
 
 static void ent_dealloc(mtable *t, ment *e, size_t size) {
     if (!from_slab(t, size)) {
         t->bytes -= size;
+        t->n_heap--;
         slmem_free(e);
         return;
     }
@@ -276,12 +305,11 @@ static nsgrp *grp_get(mtable *t, uint64_t ns) {
             grp_index_grow(t);
             grp_find(t, ns, &i);
         }
-        g = slmem_calloc(1, sizeof *g);
+        g = grp_alloc(t);
         g->ns = ns;
         t->nss[i].ns = ns;
         t->nss[i].g = g;
-        t->n_ns++;
-        t->bytes += sizeof *g;
+        t->n_ns++; /* its bytes are counted with the slab chunk */
     }
     t->last_grp = g;
     return g;
@@ -310,8 +338,7 @@ static void grp_remove(mtable *t, nsgrp *g) {
     if (t->last_grp == g) {
         t->last_grp = NULL;
     }
-    t->bytes -= sizeof *g;
-    slmem_free(g);
+    grp_dealloc(t, g);
 }
 
 /* ---- entry lifecycle ---- */
@@ -804,7 +831,7 @@ static uint64_t m_bytes(slstate *s) {
 }
 
 static void table_free(mtable *t) {
-    for (ment *e = t->head; e;) {
+    for (ment *e = t->n_heap ? t->head : NULL; e;) {
         ment *next = e->gnext;
         if (!from_slab(t, ent_size(t, e->klen, e->vcap))) {
             slmem_free(e);
@@ -816,10 +843,7 @@ static void table_free(mtable *t) {
         slmem_free(c);
         c = next;
     }
-    for (size_t i = 0; i <= t->ns_mask; i++) {
-        slmem_free(t->nss[i].g);
-    }
-    slmem_free(t->nss);
+    slmem_free(t->nss); /* the groups live in the slab chunks */
     slmem_free(t->slots);
     slmem_free(t->name);
     slmem_free(t);
