@@ -365,7 +365,7 @@ typedef enum sl_agg_kind {
     SL_AGG_SUM,
     SL_AGG_MIN,
     SL_AGG_MAX,
-    SL_AGG_AVG,
+    SL_AGG_AVG,       /* BIGINT in: BIGINT out, truncated toward zero (as Flink); DOUBLE: DOUBLE */
     SL_AGG_STDDEV,    /* sample standard deviation (STDDEV_SAMP) */
     SL_AGG_STDDEV_POP,
     SL_AGG_FIRST_VALUE,

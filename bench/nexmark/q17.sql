@@ -1,9 +1,9 @@
 -- Nexmark q17: auction statistics report: per auction and day, bids in three
--- price ranges and the minimum, maximum, average and total price. AVG of a
--- BIGINT is a DOUBLE in Sluice (Flink truncates it to BIGINT).
+-- price ranges and the minimum, maximum, average and total price (AVG of a
+-- BIGINT is a BIGINT, truncated, as in Flink).
 CREATE TABLE nexmark_q17 (
     auction BIGINT, `day` VARCHAR, total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT,
-    rank3_bids BIGINT, min_price BIGINT, max_price BIGINT, avg_price DOUBLE, sum_price BIGINT
+    rank3_bids BIGINT, min_price BIGINT, max_price BIGINT, avg_price BIGINT, sum_price BIGINT
 ) WITH ('connector' = 'blackhole');
 
 INSERT INTO nexmark_q17

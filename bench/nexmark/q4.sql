@@ -1,7 +1,6 @@
 -- Nexmark q4: average price for a category: the average of the winning bids
 -- (the highest bid of an auction while it is open) per category.
--- final is DOUBLE: Sluice's AVG of a BIGINT is a DOUBLE (Flink's keeps BIGINT).
-CREATE TABLE nexmark_q4 (id BIGINT, final DOUBLE) WITH ('connector' = 'blackhole');
+CREATE TABLE nexmark_q4 (id BIGINT, final BIGINT) WITH ('connector' = 'blackhole');
 
 INSERT INTO nexmark_q4
 SELECT Q.category, AVG(Q.final)

@@ -106,6 +106,9 @@ sl_type slagg_out_type(sl_agg_kind kind, sl_type in, const sl_udaf *udaf) {
     case SL_AGG_COUNT_DISTINCT:
         return SL_BIGINT;
     case SL_AGG_AVG:
+        /* Flink: the average of integers is an integer (the quotient
+         * truncated toward zero); of DOUBLEs a DOUBLE. */
+        return in == SL_BIGINT ? SL_BIGINT : SL_DOUBLE;
     case SL_AGG_STDDEV:
     case SL_AGG_STDDEV_POP:
         return SL_DOUBLE;
@@ -1376,7 +1379,9 @@ void slaggs_result(slaggs *g, const void *rec, const slaggs_store *st, uint64_t 
         case SL_AGG_AVG: {
             st_avg s;
             memcpy(&s, p, sizeof(s));
-            if (s.n > 0) {
+            if (s.n > 0 && a->out_type == SL_BIGINT) {
+                slbatch_set_i64(out, col, row, s.isum / s.n); /* truncated toward zero */
+            } else if (s.n > 0) {
                 double sum = a->in_type == SL_DOUBLE ? s.dsum : (double)s.isum;
                 slbatch_set_f64(out, col, row, sum / (double)s.n);
             }

@@ -43,7 +43,7 @@ sl_err slcep_nav_type(const slcep_nav *nav, const sl_schema *in, sl_type *out) {
             return slerr_set(SL_ERR_TYPE, "%s expects a number, got %s", fname[nav->kind],
                              nav->col < 0 ? "*" : sl_type_name(t));
         }
-        *out = nav->kind == SLCEP_NAV_AVG ? SL_DOUBLE : t;
+        *out = t; /* AVG of a BIGINT is a BIGINT (truncated), as in Flink */
         return SL_OK;
     case SLCEP_NAV_ROWTIME:
         *out = SL_TIMESTAMP;
@@ -162,8 +162,10 @@ void slcep_nav_eval(const slcep_nav *nav, const slcep_view *v, slbatch *dst, int
         }
         if (n == 0) {
             slbatch_set_null(dst, col, j);
-        } else if (nav->kind == SLCEP_NAV_AVG) {
+        } else if (nav->kind == SLCEP_NAV_AVG && c->type == SL_DOUBLE) {
             slbatch_set_f64(dst, col, j, sd / (double)n);
+        } else if (nav->kind == SLCEP_NAV_AVG) {
+            slbatch_set_i64(dst, col, j, si / n); /* truncated toward zero */
         } else if (c->type == SL_DOUBLE) {
             slbatch_set_f64(dst, col, j, sd);
         } else {

@@ -105,7 +105,7 @@ def expected(q, db, rows):
     elif q == "q17":
         sql = (f"SELECT auction, {day} AS day, COUNT(*) AS total_bids, "
                + ", ".join(f"SUM({r}) AS rank{i + 1}_bids" for i, r in enumerate(RANKS))
-               + ", MIN(price) AS min_price, MAX(price) AS max_price, AVG(price) AS avg_price,"
+               + ", MIN(price) AS min_price, MAX(price) AS max_price, SUM(price) / COUNT(price) AS avg_price,"
                " SUM(price) AS sum_price FROM bid GROUP BY auction, 2")
     elif q == "q18":
         sql = ("SELECT auction, bidder, price, channel, url, ts AS dateTime, extra FROM ("

@@ -13,7 +13,7 @@
 #    join) and Flink's join forms of q5 and q7 with `sluice run` at
 #    parallelism 1 and 2, their changelogs applied, against SQLite over all
 #    events (nexmark_join_check.py, queries written from their definitions).
-#    q4's averages are compared to 1e-9; q9 must keep exactly one of each
+#    q4's averages (BIGINT, as Flink's) must be equal; q9 must keep one of each
 #    auction's tied best bids. q13 reads a side input made here (keys 0..9999
 #    but those = 3 mod 7, so some bids find no row). q5 and q7 run on their
 #    own events: 100 events/s over 300 s and no hot auction

@@ -301,18 +301,18 @@ TEST(rows_2_preceding) {
     ojob j = {rows, SL_ARRAY_LEN(rows), 5, true, 2, FIVE, 5, 0, NULL, false, false, 0};
     check_both(j, "a 1 @1: s=1 c=1 mn=1 mx=1 avg=1\n"
                   "b 10 @2: s=10 c=1 mn=10 mx=10 avg=10\n"
-                  "a 2 @3: s=3 c=2 mn=1 mx=2 avg=1.5\n"
+                  "a 2 @3: s=3 c=2 mn=1 mx=2 avg=1\n"
                   "a 3 @4: s=6 c=3 mn=1 mx=3 avg=2\n"
-                  "a 5 @6: s=10 c=3 mn=2 mx=5 avg=3.33333\n"
+                  "a 5 @6: s=10 c=3 mn=2 mx=5 avg=3\n"
                   "b 20 @7: s=30 c=2 mn=10 mx=20 avg=15\n"
                   "a 4 @8: s=12 c=3 mn=3 mx=5 avg=4\n");
     /* Tiny batches: the watermark moves after every row. */
     j.batch_rows = "1";
     check_both(j, "a 1 @1: s=1 c=1 mn=1 mx=1 avg=1\n"
                   "b 10 @2: s=10 c=1 mn=10 mx=10 avg=10\n"
-                  "a 2 @3: s=3 c=2 mn=1 mx=2 avg=1.5\n"
+                  "a 2 @3: s=3 c=2 mn=1 mx=2 avg=1\n"
                   "a 3 @4: s=6 c=3 mn=1 mx=3 avg=2\n"
-                  "a 5 @6: s=10 c=3 mn=2 mx=5 avg=3.33333\n"
+                  "a 5 @6: s=10 c=3 mn=2 mx=5 avg=3\n"
                   "b 20 @7: s=30 c=2 mn=10 mx=20 avg=15\n"
                   "a 4 @8: s=12 c=3 mn=3 mx=5 avg=4\n");
 }
@@ -628,8 +628,8 @@ static void naive(const orow *rows, size_t n, bool rows_frame, int64_t prec, slb
         }
         slbuf_printf(out, " @%lld: c=%lld", (long long)r[i].ts, (long long)c);
         if (cv) {
-            slbuf_printf(out, " s=%lld mn=%lld mx=%lld avg=%.6g\n", (long long)s, (long long)mn,
-                         (long long)mx, (double)s / (double)cv);
+            slbuf_printf(out, " s=%lld mn=%lld mx=%lld avg=%lld\n", (long long)s, (long long)mn,
+                         (long long)mx, (long long)(s / cv)); /* BIGINT AVG truncates */
         } else {
             slbuf_puts(out, " s=NULL mn=NULL mx=NULL avg=NULL\n");
         }
