@@ -33,6 +33,8 @@ static const char *usage_main =
     "  version             print the version\n"
     "\n"
     "Run `sluice <command> --help` for the options of a command.\n"
+    "Not built yet: a web UI and Prometheus metrics (the job reports on stderr);\n"
+    "docs/sql.md lists the SQL features and connectors that are not built.\n"
     "\n"
     "exit codes: 0 ok, 1 job failed while running, 2 bad command line, 3 SQL refused,\n"
     "            4 file not readable, 130 interrupted\n";
