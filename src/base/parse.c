@@ -195,6 +195,35 @@ size_t sl_format_timestamp(int64_t ts, char *buf, size_t cap) {
     sltime_civil_from_days(days, &y, &m, &d);
     int64_t secs = rem / SL_SECOND;
     int64_t us = rem % SL_SECOND;
+    if (y >= 0 && y <= 9999 && cap >= 27) {
+        /* The common case without snprintf (sinks format a time per row). */
+        unsigned f[6] = {(unsigned)y, m, d, (unsigned)(secs / 3600), (unsigned)(secs / 60 % 60),
+                         (unsigned)(secs % 60)};
+        char *p = buf;
+        p[0] = (char)('0' + f[0] / 1000);
+        p[1] = (char)('0' + f[0] / 100 % 10);
+        p[2] = (char)('0' + f[0] / 10 % 10);
+        p[3] = (char)('0' + f[0] % 10);
+        p += 4;
+        static const char sep[5] = {'-', '-', ' ', ':', ':'};
+        for (int k = 1; k < 6; k++) {
+            *p++ = sep[k - 1];
+            *p++ = (char)('0' + f[k] / 10);
+            *p++ = (char)('0' + f[k] % 10);
+        }
+        int digits = us == 0 ? 0 : us % 1000 == 0 ? 3 : 6;
+        if (digits) {
+            unsigned frac = (unsigned)(digits == 3 ? us / 1000 : us);
+            *p++ = '.';
+            for (int k = digits - 1; k >= 0; k--) {
+                p[k] = (char)('0' + frac % 10);
+                frac /= 10;
+            }
+            p += digits;
+        }
+        *p = '\0';
+        return (size_t)(p - buf);
+    }
     int n;
     if (us == 0) {
         n = snprintf(buf, cap, "%04lld-%02u-%02u %02lld:%02lld:%02lld", (long long)y, m, d,

@@ -51,13 +51,34 @@ void slfmt_json_string(slbuf *out, const char *s, size_t n) {
     slbuf_putc(out, '"');
 }
 
+/* Append v in decimal (what printf's %lld writes), without printf: sinks
+ * write numbers per row. */
+static void put_i64(slbuf *out, int64_t v) {
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *p = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--p = '-';
+    }
+    slbuf_put(out, p, (size_t)(e - p));
+}
+
 static void put_double(slbuf *out, double v) {
     if (isnan(v) || isinf(v)) {
         slbuf_puts(out, isnan(v) ? "NaN" : (v > 0 ? "Infinity" : "-Infinity"));
         return;
     }
     if (v == floor(v) && fabs(v) < 1e15) {
-        slbuf_printf(out, "%.1f", v);
+        /* An integer: as "%.1f" writes it ("-0.0" for negative zero). */
+        if (v == 0 && signbit(v)) {
+            slbuf_putc(out, '-');
+        }
+        put_i64(out, (int64_t)v);
+        slbuf_put(out, ".0", 2);
         return;
     }
     char tmp[32];
@@ -77,7 +98,7 @@ static void put_plain(slbuf *out, const slbatch *b, int col, uint32_t i, bool js
         slbuf_puts(out, c->v.b[i] ? "true" : "false");
         break;
     case SL_BIGINT:
-        slbuf_printf(out, "%lld", (long long)c->v.i64[i]);
+        put_i64(out, c->v.i64[i]);
         break;
     case SL_DOUBLE:
         if (json && (isnan(c->v.f64[i]) || isinf(c->v.f64[i]))) {
@@ -117,7 +138,9 @@ void slfmt_json_value(slbuf *out, const slbatch *b, int col, uint32_t i) {
 void slfmt_json_row(slbuf *out, const slbatch *b, uint32_t i, bool with_op) {
     slbuf_putc(out, '{');
     if (with_op) {
-        slbuf_printf(out, "\"op\":\"%s\"", slfmt_kind((sl_rowkind)b->kind[i]));
+        slbuf_put(out, "\"op\":\"", 6);
+        slbuf_puts(out, slfmt_kind((sl_rowkind)b->kind[i]));
+        slbuf_putc(out, '"');
     }
     for (int c = 0; c < b->schema->n; c++) {
         if (c || with_op) {

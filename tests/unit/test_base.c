@@ -1,4 +1,6 @@
 /* Unit tests for src/base and src/data basics. */
+#include <math.h>
+
 #include "base/base.h"
 #include "data/data.h"
 #include "test.h"
@@ -84,6 +86,72 @@ TEST(batch_rows_and_compact) {
     slfmt_csv_row(&out, b, 1, false);
     CHECK_STR(slbuf_cstr(&out), "{\"k\":\"k1\",\"v\":10}\n{\"op\":\"+I\",\"k\":\"k2\",\"v\":null}\nk2,");
     slbuf_free(&out);
+    slbatch_free(b);
+    sl_schema_free(s);
+}
+
+/* Numbers and times as sinks write them: equal to what printf writes (the
+ * formatter does not call printf for BIGINT, integral DOUBLE and times of
+ * years 0-9999). */
+TEST(format_numbers_and_times_like_printf) {
+    sl_schema *s;
+    sl_schema_parse("v BIGINT, d DOUBLE, t TIMESTAMP", &s);
+    slbatch *b = slbatch_new(s, 1);
+    static const int64_t ints[] = {0, 1, -1, 9, 10, -10, 123456789, INT64_MAX, INT64_MIN,
+                                   INT64_MIN + 1, 999999999999999};
+    static const double dbls[] = {0.0, -0.0, 1.0, -1.0, 42.0, -123456.0, 1e14, -999999999999999.0,
+                                  0.5, -2.25, 1e15, 3e20};
+    static const int64_t times[] = {0, -1, 1, 999, 1000, 1500000, INT64_C(1709287201500000),
+                                    INT64_C(-62135596800000000) /* 0001-01-01 */,
+                                    INT64_C(253402300799999999) /* 9999-12-31 23:59:59.999999 */,
+                                    INT64_C(253402300800000000) /* 10000-01-01: snprintf path */,
+                                    INT64_C(-62167219200000001) /* before year 0 */};
+    slbuf got = {0};
+    char want[64];
+    for (size_t k = 0; k < SL_ARRAY_LEN(ints); k++) {
+        uint32_t r = slbatch_begin_row(b);
+        slbatch_set_i64(b, 0, r, ints[k]);
+        slbuf_reset(&got);
+        slfmt_csv_row(&got, b, r, false);
+        snprintf(want, sizeof want, "%lld,,", (long long)ints[k]);
+        CHECK_STR(slbuf_cstr(&got), want);
+    }
+    for (size_t k = 0; k < SL_ARRAY_LEN(dbls); k++) {
+        uint32_t r = slbatch_begin_row(b);
+        slbatch_set_f64(b, 1, r, dbls[k]);
+        slbuf_reset(&got);
+        slfmt_csv_row(&got, b, r, false);
+        if (dbls[k] == floor(dbls[k]) && fabs(dbls[k]) < 1e15) {
+            snprintf(want, sizeof want, ",%.1f,", dbls[k]);
+            CHECK_STR(slbuf_cstr(&got), want);
+        }
+    }
+    char buf[40];
+    for (size_t k = 0; k < SL_ARRAY_LEN(times); k++) {
+        int64_t t = times[k];
+        int64_t days = t / (86400 * SL_SECOND), rem = t % (86400 * SL_SECOND);
+        if (rem < 0) {
+            rem += 86400 * SL_SECOND;
+            days--;
+        }
+        int64_t y;
+        unsigned m, d;
+        sltime_civil_from_days(days, &y, &m, &d);
+        int64_t secs = rem / SL_SECOND, us = rem % SL_SECOND;
+        int n = snprintf(want, sizeof want, "%04lld-%02u-%02u %02lld:%02lld:%02lld", (long long)y,
+                         m, d, (long long)(secs / 3600), (long long)(secs / 60 % 60),
+                         (long long)(secs % 60));
+        if (us && us % 1000 == 0) {
+            snprintf(want + n, sizeof want - (size_t)n, ".%03lld", (long long)(us / 1000));
+        } else if (us) {
+            snprintf(want + n, sizeof want - (size_t)n, ".%06lld", (long long)us);
+        }
+        size_t len = sl_format_timestamp(t, buf, sizeof buf);
+        CHECK_STR(buf, want);
+        CHECK_INT(len, strlen(want));
+    }
+    CHECK_STR((sl_format_timestamp(0, buf, sizeof buf), buf), "1970-01-01 00:00:00");
+    slbuf_free(&got);
     slbatch_free(b);
     sl_schema_free(s);
 }
