@@ -215,6 +215,10 @@ bool slstr_ieq0(const char *a, const char *b);
 /* Parse a decimal int64; whole string must be consumed. */
 bool slparse_i64(const char *s, size_t n, int64_t *out);
 bool slparse_f64(const char *s, size_t n, double *out);
+/* The decimal text of v (as printf's %lld) into buf (at least 21 bytes, not
+ * NUL-terminated); returns its length. For encoders that write a number per
+ * row. */
+size_t slparse_fmt_i64(int64_t v, char *buf);
 /* A duration in the largest unit that divides it ("5 min", "30 s", "250 ms");
  * returns buf. */
 const char *slduration_format(int64_t us, char *buf, size_t cap);

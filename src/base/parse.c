@@ -183,6 +183,22 @@ bad:
                      (int)SL_MIN(n, 64), s);
 }
 
+size_t slparse_fmt_i64(int64_t v, char *buf) {
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *p = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        *--p = '-';
+    }
+    size_t n = (size_t)(e - p);
+    memcpy(buf, p, n);
+    return n;
+}
+
 size_t sl_format_timestamp(int64_t ts, char *buf, size_t cap) {
     int64_t days = ts / (86400 * SL_SECOND);
     int64_t rem = ts % (86400 * SL_SECOND);

@@ -55,16 +55,7 @@ void slfmt_json_string(slbuf *out, const char *s, size_t n) {
  * write numbers per row. */
 static void put_i64(slbuf *out, int64_t v) {
     char tmp[24];
-    char *e = tmp + sizeof tmp, *p = e;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) {
-        *--p = '-';
-    }
-    slbuf_put(out, p, (size_t)(e - p));
+    slbuf_put(out, tmp, slparse_fmt_i64(v, tmp));
 }
 
 static void put_double(slbuf *out, double v) {

@@ -206,25 +206,6 @@ size_t slexpr_fmt_double(double d, char *buf) {
     return (size_t)(o - buf);
 }
 
-/* Decimal text of v into buf (>= 21 bytes); returns the length. */
-static size_t fmt_i64(int64_t v, char *buf) {
-    char tmp[24];
-    size_t n = 0;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    size_t len = 0;
-    if (v < 0) {
-        buf[len++] = '-';
-    }
-    while (n) {
-        buf[len++] = tmp[--n];
-    }
-    return len;
-}
-
 /* Java's (long) of a double: NaN -> 0, saturating at the ends. */
 static inline int64_t d2l(double d) {
     if (d != d) {
@@ -261,7 +242,7 @@ static void to_string(slexpr_eval *ev, const slvec *a, uint32_t n, slvec *out) {
             r[i].len = a->v.b[i] ? 4 : 5;
             continue;
         case SL_BIGINT:
-            len = fmt_i64(a->v.i64[i], buf);
+            len = slparse_fmt_i64(a->v.i64[i], buf);
             break;
         case SL_DOUBLE:
             len = slexpr_fmt_double(a->v.f64[i], buf);
